@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/identity-dev/dev/emulator/identity"
+)
+
+type mailOptions struct {
+	io   streams
+	URL  string
+	To   string
+	JSON bool
+}
+
+func newMailCmd(io streams, runF func(context.Context, *mailOptions) error) *cobra.Command {
+	opts := &mailOptions{io: io}
+	cmd := &cobra.Command{
+		Use:   "mail",
+		Short: "Show the mail a running dev serve captured (confirmation, recovery, invite, email change)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runMail(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.URL, "url", "http://127.0.0.1:8888", "the running dev serve")
+	cmd.Flags().StringVar(&opts.To, "to", "", "only mail to this address")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the mail as JSON")
+	return cmd
+}
+
+func runMail(ctx context.Context, o *mailOptions) error {
+	endpoint := strings.TrimRight(o.URL, "/") + "/.netlify/dev/api/mail"
+	if o.To != "" {
+		endpoint += "?to=" + url.QueryEscape(o.To)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+	if err != nil {
+		return fmt.Errorf("--url %s: %w", o.URL, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("no dev serve answered at %s (start one with \"dev serve\", or point --url at it): %w", o.URL, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("read mail from %s: %w", o.URL, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s: %s", endpoint, resp.Status, strings.TrimSpace(string(body)))
+	}
+	if o.JSON {
+		_, err := o.io.Out.Write(body)
+		return err
+	}
+	var mails []identity.Mail
+	if err := json.Unmarshal(body, &mails); err != nil {
+		return fmt.Errorf("%s did not answer with mail JSON (is it a dev serve?): %w", endpoint, err)
+	}
+	return printMail(o.io.Out, mails)
+}
+
+func printMail(w io.Writer, mails []identity.Mail) error {
+	if len(mails) == 0 {
+		_, err := fmt.Fprintln(w, "No mail captured yet.")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tKIND\tTO\tLINK")
+	for _, m := range mails {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.CreatedAt.Local().Format("15:04:05"), m.Kind, m.To, m.Link)
+	}
+	return tw.Flush()
+}

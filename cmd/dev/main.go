@@ -1,0 +1,21 @@
+// Command dev runs Netlify Identity and Netlify Functions on a developer's machine,
+// the way production runs them.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd(streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "dev:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,71 @@
+// Package config reads a site's settings: netlify.toml's [dev] and [dev.identity]
+// tables, over which command-line flags win, over which defaults win.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/BurntSushi/toml"
+)
+
+// FileName is the site's configuration file.
+const FileName = "netlify.toml"
+
+// Site is what dev reads from netlify.toml. Pointers are nil when a key is absent.
+type Site struct {
+	Path string `toml:"-"` // the file read; "" when the site has none
+	Dev  Dev    `toml:"dev"`
+}
+
+// Dev is netlify.toml's [dev] table, as far as dev uses it.
+type Dev struct {
+	Port     *int     `toml:"port"`
+	Identity Identity `toml:"identity"`
+}
+
+// Identity is [dev.identity]: the identity service's settings.
+type Identity struct {
+	SiteURL       *string  `toml:"site_url"`
+	JWTSecret     *string  `toml:"jwt_secret"`
+	Autoconfirm   *bool    `toml:"autoconfirm"`
+	DisableSignup *bool    `toml:"disable_signup"`
+	DB            *string  `toml:"db"`
+	BcryptCost    *int     `toml:"bcrypt_cost"`
+	External      []string `toml:"external"`
+}
+
+// Load reads dir/netlify.toml. A site without one gets an empty Site; a file that does
+// not parse is an error naming the file, line and key.
+func Load(dir string) (*Site, error) {
+	path := filepath.Join(dir, FileName)
+	s := &Site{}
+	md, err := toml.DecodeFile(path, s)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Site{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	s.Path = path
+	// A db path in the file is relative to the site, not to where dev was started.
+	if s.Dev.Identity.DB != nil && *s.Dev.Identity.DB != ":memory:" && !filepath.IsAbs(*s.Dev.Identity.DB) {
+		p := filepath.Join(dir, *s.Dev.Identity.DB)
+		s.Dev.Identity.DB = &p
+	}
+	for _, key := range md.Undecoded() {
+		if len(key) >= 2 && key[0] == "dev" && key[1] == "identity" {
+			return nil, fmt.Errorf("%s: unknown key %q in [dev.identity]; known keys: site_url, jwt_secret, autoconfirm, disable_signup, db, bcrypt_cost, external", path, key.String())
+		}
+	}
+	return s, nil
+}
+
+// Exists reports whether path exists.
+func Exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

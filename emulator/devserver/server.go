@@ -1,0 +1,166 @@
+// Package devserver composes dev serve: it opens the store, keeps the instance's secret
+// and id, mounts the identity API, the dev API and (later) functions on one listener,
+// and reports what happens to the log.
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/identity-dev/dev/emulator/identity"
+	"github.com/identity-dev/dev/emulator/identity/store"
+	"github.com/identity-dev/dev/emulator/term"
+	"github.com/identity-dev/dev/emulator/tokens"
+)
+
+// IdentityPrefix is where the identity API is served, as on Netlify.
+const IdentityPrefix = "/.netlify/identity"
+
+// Options configure a server. Zero values take the defaults of dev serve.
+type Options struct {
+	Host          string // 127.0.0.1
+	Port          int    // 8888; 0 picks a free port
+	SiteURL       string // defaults to the server's own URL
+	JWTSecret     string // random, or the one kept in DB
+	DB            string // ":memory:" or a file
+	Autoconfirm   bool
+	DisableSignup bool
+	External      []string
+	BcryptCost    int
+	Version       string
+	Log           *term.Logger
+}
+
+// Server is a running dev serve.
+type Server struct {
+	opts     Options
+	store    *store.SQLite
+	api      *identity.API
+	listener net.Listener
+	http     *http.Server
+	url      string
+}
+
+// New opens the store and listens; Serve then answers requests.
+func New(ctx context.Context, opts Options) (*Server, error) {
+	if opts.Host == "" {
+		opts.Host = "127.0.0.1"
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)))
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s:%d: %w (is another dev serve running? pick another with --port)", opts.Host, opts.Port, err)
+	}
+	db, err := store.Open(ctx, opts.DB)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("open store %s: %w", opts.DB, err)
+	}
+	s := &Server{opts: opts, store: db, listener: ln}
+	s.url = "http://" + hostForURL(opts.Host, ln.Addr())
+	secret, instanceID, err := s.instanceSettings(ctx)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	siteURL := opts.SiteURL
+	if siteURL == "" {
+		siteURL = s.url
+	}
+	external := map[string]bool{}
+	for _, p := range opts.External {
+		external[p] = true
+	}
+	cfg := identity.Config{
+		SiteURL: siteURL, JWTSecret: secret, InstanceID: instanceID,
+		Autoconfirm: opts.Autoconfirm, DisableSignup: opts.DisableSignup,
+		External: external, BcryptCost: opts.BcryptCost, Version: opts.Version,
+	}
+	s.api = identity.New(cfg, db, identity.WithObserver(&logObserver{log: opts.Log}))
+	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	return s, nil
+}
+
+// instanceSettings returns the JWT secret and instance id: the flag's secret wins and
+// is kept; otherwise what the database kept; otherwise new random ones, kept.
+func (s *Server) instanceSettings(ctx context.Context) (secret, instanceID string, err error) {
+	err = s.store.Update(ctx, func(tx identity.Tx) error {
+		secret, err = tx.Setting("jwt_secret")
+		if s.opts.JWTSecret != "" {
+			secret = s.opts.JWTSecret
+		} else if errors.Is(err, identity.ErrNotFound) {
+			secret = tokens.NewSecret()
+		} else if err != nil {
+			return err
+		}
+		if err := tx.SetSetting("jwt_secret", secret); err != nil {
+			return err
+		}
+		instanceID, err = tx.Setting("instance_id")
+		if errors.Is(err, identity.ErrNotFound) {
+			instanceID = tokens.NewUUID()
+			return tx.SetSetting("instance_id", instanceID)
+		}
+		return err
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("load instance settings: %w", err)
+	}
+	return secret, instanceID, nil
+}
+
+func hostForURL(host string, addr net.Addr) string {
+	_, port, _ := net.SplitHostPort(addr.String())
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// URL is the server's base URL, e.g. http://127.0.0.1:8888.
+func (s *Server) URL() string { return s.url }
+
+// API is the identity API.
+func (s *Server) API() *identity.API { return s.api }
+
+// Store is the server's store.
+func (s *Server) Store() identity.Store { return s.store }
+
+// Handler is everything the server answers, for tests that serve it themselves.
+func (s *Server) Handler() http.Handler { return s.http.Handler }
+
+// Serve answers requests until ctx ends, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.listener) }()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return s.http.Shutdown(shutdown)
+	}
+}
+
+// Close stops listening and closes the store.
+func (s *Server) Close() error {
+	if s.http != nil {
+		s.http.Close()
+	} else {
+		s.listener.Close()
+	}
+	return s.store.Close()
+}
+
+// AdminToken mints the functions' admin token, valid for ttl.
+func (s *Server) AdminToken(ttl time.Duration) (string, error) {
+	return s.api.Signer().AdminToken(time.Now().Add(ttl))
+}

@@ -1,0 +1,54 @@
+package identity
+
+import "context"
+
+// Event is an identity event GoTrue announces to hooks.
+type Event string
+
+const (
+	EventValidate     Event = "validate"
+	EventSignup       Event = "signup"
+	EventLogin        Event = "login"
+	EventUserModified Event = "usermodified"
+	EventUserDeleted  Event = "userdeleted"
+)
+
+// HookResult is what a hook answered that changes the user. A non-nil map replaces
+// the user's whole map: production does not merge.
+type HookResult struct {
+	AppMetaData  map[string]any
+	UserMetaData map[string]any
+}
+
+// Hooks delivers identity events. Trigger returns the hook's changes, or an *HTTPError
+// that the identity operation answers with (422 "Failed to handle signup webhook",
+// 504, 502, 500 "Webhook returned malformed JSON: ..."). Blocking events run before
+// the operation commits, so a rejection leaves the store as it was.
+type Hooks interface {
+	Trigger(ctx context.Context, event Event, user *User) (*HookResult, error)
+}
+
+// NoHooks is the Hooks of an instance with no hook functions and no webhook.
+type NoHooks struct{}
+
+// Trigger does nothing.
+func (NoHooks) Trigger(context.Context, Event, *User) (*HookResult, error) { return nil, nil }
+
+// applyHookResult replaces the maps the hook returned.
+func applyHookResult(u *User, res *HookResult) {
+	if res == nil {
+		return
+	}
+	if res.AppMetaData != nil {
+		u.AppMetaData = cloneMap(res.AppMetaData)
+	}
+	if res.UserMetaData != nil {
+		u.UserMetaData = cloneMap(res.UserMetaData)
+	}
+}
+
+// HookError builds the error a failed hook delivery gives the client, in GoTrue's
+// shape; the hooks package uses it so the statuses and messages live in one place.
+func HookError(code int, msg string, cause error) error {
+	return httpError(code, "%s", msg).withInternal(cause)
+}

@@ -1,0 +1,200 @@
+package identity
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/identity-dev/dev/emulator/tokens"
+)
+
+// SignupParams is the body of POST /signup.
+type SignupParams struct {
+	Email    string         `json:"email"`
+	Password string         `json:"password"`
+	Data     map[string]any `json:"data"`
+	Provider string         `json:"-"`
+}
+
+// POST /signup
+func (a *API) signup(w http.ResponseWriter, r *http.Request) error {
+	if a.cfg.DisableSignup {
+		return forbidden("Signups not allowed for this instance")
+	}
+	params := &SignupParams{}
+	if err := decodeBody(r, params, "Could not read Signup params"); err != nil {
+		return err
+	}
+	if params.Password == "" {
+		return unprocessable("Signup requires a valid password")
+	}
+	if err := validateEmail(params.Email); err != nil {
+		return err
+	}
+	noteEmail(r, params.Email)
+	aud := a.requestAud(r)
+
+	var existing *User
+	err := a.store.View(r.Context(), func(tx Tx) error {
+		var err error
+		existing, err = tx.UserByEmail(params.Email, aud)
+		return err
+	})
+	switch {
+	case errors.Is(err, ErrNotFound):
+		existing = nil
+	case err != nil:
+		return internalError("Database error finding user").withInternal(err)
+	case existing.IsConfirmed():
+		return badRequest("A user with this email address has already been registered")
+	}
+
+	var user *User
+	var isNew bool
+	if existing != nil {
+		user = existing
+		user.UserMetaData = mergeMetaData(user.UserMetaData, params.Data)
+		user.UpdatedAt = nowMicro(a.clock)
+	} else {
+		isNew = true
+		user, err = a.newUser(params.Email, params.Password, aud, params.Data)
+		if err != nil {
+			return err
+		}
+		res, err := a.hooks.Trigger(r.Context(), EventValidate, user.Clone())
+		if err != nil {
+			return err
+		}
+		applyHookResult(user, res)
+	}
+
+	if a.cfg.Autoconfirm {
+		res, err := a.hooks.Trigger(r.Context(), EventSignup, user.Clone())
+		if err != nil {
+			return err
+		}
+		applyHookResult(user, res)
+		user.ConfirmedAt = timePtr(nowNano(a.clock))
+		user.UpdatedAt = nowMicro(a.clock)
+	}
+
+	var sent []*Mail
+	err = a.store.Update(r.Context(), func(tx Tx) error {
+		if !a.cfg.Autoconfirm {
+			if err := a.sendConfirmation(tx, user, r.Referer(), &sent); err != nil {
+				return err
+			}
+		}
+		if isNew {
+			if err := tx.CreateUser(user); err != nil {
+				return internalError("Database error saving new user").withInternal(err)
+			}
+		} else if err := a.updateExisting(tx, user); err != nil {
+			return err
+		}
+		if a.cfg.Autoconfirm {
+			return a.audit(tx, user, AuditUserSignedUp, nil)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	a.announceMail(sent)
+	writeJSON(w, http.StatusOK, user)
+	return nil
+}
+
+// updateExisting saves a user that must still exist: a user deleted meanwhile is 404.
+func (a *API) updateExisting(tx Tx, u *User) error {
+	err := tx.UpdateUser(u)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return notFound("User not found")
+	case errors.Is(err, ErrDuplicateEmail):
+		return unprocessable("Email address already registered by another user")
+	case err != nil:
+		return internalError("Database error updating user").withInternal(err)
+	}
+	return nil
+}
+
+// newUser builds an email user as GoTrue creates one: provider "email", the default role.
+func (a *API) newUser(email, password, aud string, data map[string]any) (*User, error) {
+	hash := ""
+	if password != "" {
+		b, err := bcrypt.GenerateFromPassword([]byte(password), a.cfg.BcryptCost)
+		if err != nil {
+			return nil, internalError("Error hashing password").withInternal(err)
+		}
+		hash = string(b)
+	}
+	now := nowMicro(a.clock)
+	return &User{
+		ID: tokens.NewUUID(), Aud: aud, Role: a.cfg.DefaultRole, Email: email,
+		EncryptedPassword: hash,
+		AppMetaData:       map[string]any{"provider": "email"},
+		UserMetaData:      cloneMap(data),
+		CreatedAt:         now, UpdatedAt: now,
+	}, nil
+}
+
+// sendConfirmation mails a new confirmation link unless one went out within the
+// mail frequency limit, in which case GoTrue silently sends nothing.
+func (a *API) sendConfirmation(tx Tx, u *User, referrer string, sent *[]*Mail) error {
+	now := nowNano(a.clock)
+	if u.ConfirmationSentAt != nil && !u.ConfirmationSentAt.Add(a.cfg.MailMaxFrequency).Before(now) {
+		return nil
+	}
+	token := tokens.Secure()
+	m, err := a.buildMail(MailConfirmation, u, u.Email, token, a.mailBase(referrer), now)
+	if err != nil {
+		return internalError("Error sending confirmation mail").withInternal(err)
+	}
+	u.ConfirmationToken = token
+	u.ConfirmationSentAt = timePtr(now)
+	return a.captureMail(tx, m, sent)
+}
+
+func validateEmail(email string) error {
+	if email == "" {
+		return unprocessable("An email address is required")
+	}
+	if _, err := mail.ParseAddress(email); err != nil {
+		return unprocessable("Unable to validate email address: %v", err)
+	}
+	return nil
+}
+
+func (a *API) checkPassword(u *User, password string) bool {
+	if u == nil || u.EncryptedPassword == "" {
+		// Compare anyway, so a missing user takes as long as a wrong password.
+		_ = bcrypt.CompareHashAndPassword(a.dummyHash(), []byte(password))
+		return false
+	}
+	return bcrypt.CompareHashAndPassword([]byte(u.EncryptedPassword), []byte(password)) == nil
+}
+
+func (a *API) dummyHash() []byte {
+	a.dummyOnce.Do(func() {
+		a.dummy, _ = bcrypt.GenerateFromPassword([]byte("dummy password for timing"), a.cfg.BcryptCost)
+	})
+	return a.dummy
+}
+
+func (a *API) hashPassword(password string) (string, error) {
+	b, err := bcrypt.GenerateFromPassword([]byte(password), a.cfg.BcryptCost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(b), nil
+}
+
+// expired reports whether a token sent at sentAt is older than maxAge.
+func (a *API) expired(sentAt *time.Time, maxAge time.Duration) bool {
+	return sentAt != nil && a.clock().After(sentAt.Add(maxAge))
+}

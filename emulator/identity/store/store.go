@@ -1,0 +1,175 @@
+// Package store keeps the identity service's data in SQLite through modernc.org/sqlite
+// (pure Go, no cgo): in memory by default, in a file with --db. The schema is a series
+// of versioned .sql files applied in order, so a saved database survives upgrades.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/identity-dev/dev/emulator/identity"
+	"github.com/identity-dev/dev/emulator/tokens"
+)
+
+//go:embed schemas/*.sql
+var schemas embed.FS
+
+// Memory is the path that selects an in-memory database.
+const Memory = ":memory:"
+
+// SQLite is an identity.Store. Writes go through one connection, one transaction at a
+// time; reads of a file database use a pool of their own (WAL lets them run beside the
+// writer). An in-memory database has one connection for both, which keeps it alive.
+type SQLite struct {
+	writer *sql.DB
+	reader *sql.DB
+}
+
+var _ identity.Store = (*SQLite)(nil)
+
+// Open opens (creating if needed) the database at path, or an in-memory one for
+// ":memory:" or "", and brings its schema up to date.
+func Open(ctx context.Context, path string) (*SQLite, error) {
+	s := &SQLite{}
+	pragmas := "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)"
+	if path == "" || path == Memory {
+		// A plain :memory: database exists per connection; a named shared-cache one is
+		// the same database for every connection of this process, and is gone once the
+		// last connection closes.
+		dsn := "file:dev-" + tokens.Secure() + "?mode=memory&cache=shared&" + pragmas
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open in-memory database: %w", err)
+		}
+		db.SetMaxOpenConns(1)
+		db.SetMaxIdleConns(1)
+		db.SetConnMaxLifetime(0)
+		db.SetConnMaxIdleTime(0)
+		s.writer, s.reader = db, db
+	} else {
+		base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+		w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		w.SetMaxOpenConns(1)
+		r, err := sql.Open("sqlite", base)
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		r.SetMaxOpenConns(4)
+		s.writer, s.reader = w, r
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// migrate applies the schema files newer than the database's user_version.
+func (s *SQLite) migrate(ctx context.Context) error {
+	var version int
+	if err := s.writer.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version (is this a dev database?): %w", err)
+	}
+	names, err := fs.Glob(schemas, "schemas/*.sql")
+	if err != nil {
+		return fmt.Errorf("list schemas: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(name, "schemas/"), ".sql"))
+		if err != nil {
+			return fmt.Errorf("schema file %s: name is not a number", name)
+		}
+		if n <= version {
+			continue
+		}
+		body, err := schemas.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+		tx, err := s.writer.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("apply %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("apply %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", n)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("apply %s: %w", name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("apply %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// View runs fn in a read transaction.
+func (s *SQLite) View(ctx context.Context, fn func(identity.Tx) error) error {
+	return s.run(ctx, s.reader, fn, false)
+}
+
+// Update runs fn in a write transaction, committed when fn returns nil.
+func (s *SQLite) Update(ctx context.Context, fn func(identity.Tx) error) error {
+	return s.run(ctx, s.writer, fn, true)
+}
+
+func (s *SQLite) run(ctx context.Context, db *sql.DB, fn func(identity.Tx) error, write bool) error {
+	// The identity operation has already done its slow work (hooks, bcrypt); a client
+	// that hangs up now must not leave half an operation behind, so the transaction
+	// does not follow the request's cancellation.
+	ctx = context.WithoutCancel(ctx)
+	sqlTx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: !write && db != s.writer})
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	t := &tx{ctx: ctx, tx: sqlTx}
+	if err := fn(t); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Reset deletes all users, tokens, mail and audit entries.
+func (s *SQLite) Reset(ctx context.Context) error {
+	return s.Update(ctx, func(t identity.Tx) error {
+		for _, table := range []string{"refresh_tokens", "users", "mail", "audit_log"} {
+			if _, err := t.(*tx).tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+				return fmt.Errorf("reset %s: %w", table, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Close closes the database; an in-memory one is gone.
+func (s *SQLite) Close() error {
+	var errs []error
+	if s.reader != nil && s.reader != s.writer {
+		errs = append(errs, s.reader.Close())
+	}
+	if s.writer != nil {
+		errs = append(errs, s.writer.Close())
+	}
+	return errors.Join(errs...)
+}

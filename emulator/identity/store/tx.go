@@ -1,0 +1,389 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/identity-dev/dev/emulator/identity"
+)
+
+type tx struct {
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+const userColumns = `id, aud, role, email, encrypted_password, confirmed_at, invited_at,
+	confirmation_token, confirmation_sent_at, recovery_token, recovery_sent_at,
+	email_change_token, email_change, email_change_sent_at, last_sign_in_at,
+	app_metadata, user_metadata, created_at, updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanUser(row scanner) (*identity.User, error) {
+	var u identity.User
+	var confirmed, invited, confSent, recSent, changeSent, lastSignIn sql.NullInt64
+	var app, meta sql.NullString
+	var created, updated int64
+	err := row.Scan(&u.ID, &u.Aud, &u.Role, &u.Email, &u.EncryptedPassword, &confirmed, &invited,
+		&u.ConfirmationToken, &confSent, &u.RecoveryToken, &recSent,
+		&u.EmailChangeToken, &u.EmailChange, &changeSent, &lastSignIn,
+		&app, &meta, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, identity.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read user: %w", err)
+	}
+	u.ConfirmedAt, u.InvitedAt = fromUnix(confirmed), fromUnix(invited)
+	u.ConfirmationSentAt, u.RecoverySentAt = fromUnix(confSent), fromUnix(recSent)
+	u.EmailChangeSentAt, u.LastSignInAt = fromUnix(changeSent), fromUnix(lastSignIn)
+	u.CreatedAt, u.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
+	if u.AppMetaData, err = readMap(app); err != nil {
+		return nil, err
+	}
+	if u.UserMetaData, err = readMap(meta); err != nil {
+		return nil, err
+	}
+	// Read back from the database a missing map is {}, as GoTrue's JSON column gives.
+	if u.UserMetaData == nil {
+		u.UserMetaData = map[string]any{}
+	}
+	if u.AppMetaData == nil {
+		u.AppMetaData = map[string]any{}
+	}
+	return &u, nil
+}
+
+func (t *tx) userWhere(where string, args ...any) (*identity.User, error) {
+	return scanUser(t.tx.QueryRowContext(t.ctx, "SELECT "+userColumns+" FROM users WHERE "+where, args...))
+}
+
+func (t *tx) UserByID(id string) (*identity.User, error) {
+	return t.userWhere("id = ?", id)
+}
+
+func (t *tx) UserByEmail(email, aud string) (*identity.User, error) {
+	return t.userWhere("aud = ? AND email_key = ?", aud, emailKey(email))
+}
+
+func (t *tx) UserByConfirmationToken(token string) (*identity.User, error) {
+	if token == "" {
+		return nil, identity.ErrNotFound
+	}
+	return t.userWhere("confirmation_token = ?", token)
+}
+
+func (t *tx) UserByRecoveryToken(token string) (*identity.User, error) {
+	if token == "" {
+		return nil, identity.ErrNotFound
+	}
+	return t.userWhere("recovery_token = ?", token)
+}
+
+func (t *tx) ListUsers(q identity.UserQuery) ([]*identity.User, int, error) {
+	where := "aud = ?"
+	args := []any{q.Aud}
+	if q.Filter != "" {
+		// % and _ in the filter stay wildcards, as in GoTrue's query.
+		like := "%" + strings.ToLower(q.Filter) + "%"
+		where += ` AND (lower(email) LIKE ? OR lower(coalesce(json_extract(user_metadata, '$.full_name'), '')) LIKE ?)`
+		args = append(args, like, like)
+	}
+	var total int
+	if err := t.tx.QueryRowContext(t.ctx, "SELECT count(*) FROM users WHERE "+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count users: %w", err)
+	}
+	order := "created_at DESC, rowid DESC"
+	if q.Ascending {
+		order = "created_at ASC, rowid ASC"
+	}
+	query := "SELECT " + userColumns + " FROM users WHERE " + where + " ORDER BY " + order
+	if q.Page.PerPage > 0 {
+		query += fmt.Sprintf(" LIMIT %d OFFSET %d", q.Page.PerPage, (q.Page.Number-1)*q.Page.PerPage)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var users []*identity.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		users = append(users, u)
+	}
+	return users, total, rows.Err()
+}
+
+func (t *tx) CreateUser(u *identity.User) error {
+	app, meta, err := userMaps(u)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(t.ctx, "INSERT INTO users ("+userColumns+`, email_key)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		u.ID, u.Aud, u.Role, u.Email, u.EncryptedPassword, toUnix(u.ConfirmedAt), toUnix(u.InvitedAt),
+		u.ConfirmationToken, toUnix(u.ConfirmationSentAt), u.RecoveryToken, toUnix(u.RecoverySentAt),
+		u.EmailChangeToken, u.EmailChange, toUnix(u.EmailChangeSentAt), toUnix(u.LastSignInAt),
+		app, meta, u.CreatedAt.Unix(), u.UpdatedAt.Unix(), emailKey(u.Email))
+	return userWriteErr("create user", err)
+}
+
+func (t *tx) UpdateUser(u *identity.User) error {
+	app, meta, err := userMaps(u)
+	if err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE users SET aud=?, role=?, email=?, email_key=?,
+		encrypted_password=?, confirmed_at=?, invited_at=?, confirmation_token=?, confirmation_sent_at=?,
+		recovery_token=?, recovery_sent_at=?, email_change_token=?, email_change=?, email_change_sent_at=?,
+		app_metadata=?, user_metadata=? WHERE id=?`,
+		u.Aud, u.Role, u.Email, emailKey(u.Email), u.EncryptedPassword, toUnix(u.ConfirmedAt), toUnix(u.InvitedAt),
+		u.ConfirmationToken, toUnix(u.ConfirmationSentAt), u.RecoveryToken, toUnix(u.RecoverySentAt),
+		u.EmailChangeToken, u.EmailChange, toUnix(u.EmailChangeSentAt), app, meta, u.ID)
+	if err := userWriteErr("update user", err); err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return identity.ErrNotFound
+	}
+	return nil
+}
+
+func (t *tx) DeleteUser(id string) error {
+	res, err := t.tx.ExecContext(t.ctx, "DELETE FROM users WHERE id = ?", id)
+	if err != nil {
+		return fmt.Errorf("delete user: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return identity.ErrNotFound
+	}
+	return nil
+}
+
+func (t *tx) CreateRefreshToken(rt *identity.RefreshToken) error {
+	res, err := t.tx.ExecContext(t.ctx, "INSERT INTO refresh_tokens (token, user_id, revoked, created_at) VALUES (?,?,?,?)",
+		rt.Token, rt.UserID, rt.Revoked, rt.CreatedAt.Unix())
+	if err != nil {
+		return fmt.Errorf("create refresh token: %w", err)
+	}
+	rt.ID, err = res.LastInsertId()
+	return err
+}
+
+func (t *tx) RefreshToken(token string) (*identity.RefreshToken, error) {
+	var rt identity.RefreshToken
+	var created int64
+	err := t.tx.QueryRowContext(t.ctx, "SELECT id, token, user_id, revoked, created_at FROM refresh_tokens WHERE token = ?", token).
+		Scan(&rt.ID, &rt.Token, &rt.UserID, &rt.Revoked, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, identity.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read refresh token: %w", err)
+	}
+	rt.CreatedAt = time.Unix(created, 0).UTC()
+	return &rt, nil
+}
+
+func (t *tx) RevokeRefreshToken(id int64) error {
+	_, err := t.tx.ExecContext(t.ctx, "UPDATE refresh_tokens SET revoked = 1 WHERE id = ?", id)
+	if err != nil {
+		return fmt.Errorf("revoke refresh token: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) DeleteRefreshTokens(userID string) error {
+	_, err := t.tx.ExecContext(t.ctx, "DELETE FROM refresh_tokens WHERE user_id = ?", userID)
+	if err != nil {
+		return fmt.Errorf("delete refresh tokens: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) CreateMail(m *identity.Mail) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO mail (id, recipient, kind, subject, token, link, text_body, html_body, created_at)
+		VALUES (?,?,?,?,?,?,?,?,?)`, m.ID, m.To, string(m.Kind), m.Subject, m.Token, m.Link, m.Text, m.HTML, m.CreatedAt.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("capture mail: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) ListMail(to string) ([]*identity.Mail, error) {
+	query := "SELECT id, recipient, kind, subject, token, link, text_body, html_body, created_at FROM mail"
+	var args []any
+	if to != "" {
+		query += " WHERE lower(recipient) = ?"
+		args = append(args, strings.ToLower(to))
+	}
+	rows, err := t.tx.QueryContext(t.ctx, query+" ORDER BY seq DESC", args...)
+	if err != nil {
+		return nil, fmt.Errorf("list mail: %w", err)
+	}
+	defer rows.Close()
+	var out []*identity.Mail
+	for rows.Next() {
+		var m identity.Mail
+		var kind string
+		var created int64
+		if err := rows.Scan(&m.ID, &m.To, &kind, &m.Subject, &m.Token, &m.Link, &m.Text, &m.HTML, &created); err != nil {
+			return nil, fmt.Errorf("read mail: %w", err)
+		}
+		m.Kind = identity.MailKind(kind)
+		m.CreatedAt = time.UnixMilli(created).UTC()
+		out = append(out, &m)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) DeleteMail() error {
+	_, err := t.tx.ExecContext(t.ctx, "DELETE FROM mail")
+	if err != nil {
+		return fmt.Errorf("delete mail: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) CreateAuditEntry(e *identity.AuditEntry) error {
+	payload, err := json.Marshal(e.Payload)
+	if err != nil {
+		return fmt.Errorf("encode audit entry: %w", err)
+	}
+	_, err = t.tx.ExecContext(t.ctx, "INSERT INTO audit_log (id, payload, created_at) VALUES (?,?,?)", e.ID, string(payload), e.CreatedAt.Unix())
+	if err != nil {
+		return fmt.Errorf("write audit entry: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) ListAudit(q identity.AuditQuery) ([]*identity.AuditEntry, int, error) {
+	// Substring matches, case-insensitive, % and _ left as wildcards, as in GoTrue.
+	where, args := "1=1", []any{}
+	like := "%" + strings.ToLower(q.Value) + "%"
+	switch {
+	case q.Value == "":
+	case q.Field == "author":
+		where = "(lower(json_extract(payload, '$.actor_email')) LIKE ? OR lower(coalesce(json_extract(payload, '$.actor_name'), '')) LIKE ?)"
+		args = append(args, like, like)
+	case q.Field == "action":
+		where = "lower(json_extract(payload, '$.action')) LIKE ?"
+		args = append(args, like)
+	case q.Field == "type":
+		where = "lower(json_extract(payload, '$.log_type')) LIKE ?"
+		args = append(args, like)
+	}
+	var total int
+	if err := t.tx.QueryRowContext(t.ctx, "SELECT count(*) FROM audit_log WHERE "+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count audit log: %w", err)
+	}
+	query := "SELECT id, payload, created_at FROM audit_log WHERE " + where + " ORDER BY seq DESC"
+	if q.Page.PerPage > 0 {
+		query += fmt.Sprintf(" LIMIT %d OFFSET %d", q.Page.PerPage, (q.Page.Number-1)*q.Page.PerPage)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []*identity.AuditEntry
+	for rows.Next() {
+		var e identity.AuditEntry
+		var payload string
+		var created int64
+		if err := rows.Scan(&e.ID, &payload, &created); err != nil {
+			return nil, 0, fmt.Errorf("read audit entry: %w", err)
+		}
+		if err := json.Unmarshal([]byte(payload), &e.Payload); err != nil {
+			return nil, 0, fmt.Errorf("decode audit entry: %w", err)
+		}
+		e.CreatedAt = time.Unix(created, 0).UTC()
+		out = append(out, &e)
+	}
+	return out, total, rows.Err()
+}
+
+func (t *tx) Setting(key string) (string, error) {
+	var v string
+	err := t.tx.QueryRowContext(t.ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", identity.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("read setting %s: %w", key, err)
+	}
+	return v, nil
+}
+
+func (t *tx) SetSetting(key, value string) error {
+	_, err := t.tx.ExecContext(t.ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value)
+	if err != nil {
+		return fmt.Errorf("write setting %s: %w", key, err)
+	}
+	return nil
+}
+
+func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+func toUnix(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.Unix()
+}
+
+func fromUnix(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := time.Unix(v.Int64, 0).UTC()
+	return &t
+}
+
+func userMaps(u *identity.User) (app, meta any, err error) {
+	if u.AppMetaData != nil {
+		b, err := json.Marshal(u.AppMetaData)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode app_metadata: %w", err)
+		}
+		app = string(b)
+	}
+	if u.UserMetaData != nil {
+		b, err := json.Marshal(u.UserMetaData)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode user_metadata: %w", err)
+		}
+		meta = string(b)
+	}
+	return app, meta, nil
+}
+
+func readMap(v sql.NullString) (map[string]any, error) {
+	if !v.Valid || v.String == "" {
+		return nil, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(v.String), &m); err != nil {
+		return nil, fmt.Errorf("decode metadata: %w", err)
+	}
+	return m, nil
+}
+
+// userWriteErr turns a unique-email violation into identity.ErrDuplicateEmail.
+func userWriteErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if strings.Contains(err.Error(), "UNIQUE constraint failed: users.aud, users.email_key") {
+		return identity.ErrDuplicateEmail
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

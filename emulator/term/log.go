@@ -1,0 +1,111 @@
+// Package term formats what dev prints for people: one line per event in dev serve's
+// log, styled with lipgloss on a terminal and plain otherwise (or when NO_COLOR is set).
+package term
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/mattn/go-isatty"
+)
+
+// Kind is what an event line is about.
+type Kind string
+
+const (
+	KindServer   Kind = "dev"
+	KindIdentity Kind = "identity"
+	KindMail     Kind = "mail"
+	KindHook     Kind = "hook"
+	KindFunction Kind = "function"
+	KindBuild    Kind = "build"
+	KindDebug    Kind = "debug"
+)
+
+// Outcome colours an event's result.
+type Outcome int
+
+const (
+	OK Outcome = iota
+	Warn
+	Fail
+	Info
+)
+
+// Logger writes event lines; it is safe for concurrent use.
+type Logger struct {
+	mu     sync.Mutex
+	w      io.Writer
+	styled bool
+	now    func() time.Time
+	r      *lipgloss.Renderer
+}
+
+// NewLogger writes to w, styled when w is a terminal and NO_COLOR is unset.
+func NewLogger(w io.Writer) *Logger {
+	return &Logger{w: w, styled: Styled(w), now: time.Now, r: lipgloss.NewRenderer(w)}
+}
+
+// Styled reports whether output to w should carry colour.
+func Styled(w io.Writer) bool {
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		return false
+	}
+	f, ok := w.(interface{ Fd() uintptr })
+	return ok && isatty.IsTerminal(f.Fd())
+}
+
+var kindColors = map[Kind]string{
+	KindServer: "12", KindIdentity: "14", KindMail: "13", KindHook: "11",
+	KindFunction: "10", KindBuild: "8", KindDebug: "9",
+}
+
+var outcomeColors = map[Outcome]string{OK: "2", Warn: "3", Fail: "1", Info: "7"}
+
+// Event writes one line: time, kind, subject and outcome (with a duration when d > 0).
+func (l *Logger) Event(kind Kind, subject string, outcome Outcome, result string, d time.Duration) {
+	if l == nil {
+		return
+	}
+	ts := l.now().Format("15:04:05")
+	k := fmt.Sprintf("%-8s", kind)
+	if d > 0 {
+		result = strings.TrimSpace(result + " " + Duration(d))
+	}
+	if l.styled {
+		ts = l.r.NewStyle().Faint(true).Render(ts)
+		k = l.r.NewStyle().Bold(true).Foreground(lipgloss.Color(kindColors[kind])).Render(k)
+		result = l.r.NewStyle().Foreground(lipgloss.Color(outcomeColors[outcome])).Render(result)
+	}
+	line := strings.TrimRight(fmt.Sprintf("%s %s %s  %s", ts, k, subject, result), " ")
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintln(l.w, line)
+}
+
+// Printf writes a plain line, for start-up banners and notes.
+func (l *Logger) Printf(format string, args ...any) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.w, format+"\n", args...)
+}
+
+// Duration formats d compactly: 850µs, 3.2ms, 1.4s.
+func Duration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000)
+	default:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/identity-dev/dev/emulator/hooks"
 	"github.com/identity-dev/dev/emulator/identity"
 	"github.com/identity-dev/dev/emulator/identity/store"
 	"github.com/identity-dev/dev/emulator/term"
@@ -34,6 +35,10 @@ type Options struct {
 	BcryptCost    int
 	Version       string
 	Log           *term.Logger
+	// Webhook, when its URL is set, receives identity events instead of the function hooks.
+	Webhook      *hooks.Webhook
+	HookAttempts int           // production's 3 when 0
+	HookTimeout  time.Duration // production's 5 s when 0
 }
 
 // Server is a running dev serve.
@@ -80,7 +85,11 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		Autoconfirm: opts.Autoconfirm, DisableSignup: opts.DisableSignup,
 		External: external, BcryptCost: opts.BcryptCost, Version: opts.Version,
 	}
-	s.api = identity.New(cfg, db, identity.WithObserver(&logObserver{log: opts.Log}))
+	dispatcher := &hooks.Dispatcher{
+		InstanceID: instanceID, Webhook: opts.Webhook,
+		Attempts: opts.HookAttempts, Timeout: opts.HookTimeout,
+	}
+	s.api = identity.New(cfg, db, identity.WithObserver(&logObserver{log: opts.Log}), identity.WithHooks(dispatcher))
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
 }

@@ -1,8 +1,8 @@
 package identity
 
 import (
-	"errors"
 	"crypto/subtle"
+	"errors"
 	"net/http"
 
 	"github.com/identity-dev/dev/emulator/tokens"

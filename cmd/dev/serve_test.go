@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCmd(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	root := newRootCmd(streams{In: strings.NewReader(""), Out: &out, Err: &errb})
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), errb.String(), err
+}
+
+func TestVersion(t *testing.T) {
+	out, _, err := runCmd(t, "version")
+	if err != nil || out != "dev\n" {
+		t.Fatalf("dev version: %q %v", out, err)
+	}
+}
+
+func serveOptionsFor(t *testing.T, dir string, args ...string) (*serveOptions, error) {
+	t.Helper()
+	var got *serveOptions
+	cmd := newServeCmd(streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}, func(_ context.Context, o *serveOptions) error {
+		got = o
+		return nil
+	})
+	cmd.SetArgs(append([]string{"--dir", dir}, args...))
+	err := cmd.ExecuteContext(context.Background())
+	return got, err
+}
+
+func TestServeTakesNetlifyTomlUnderFlags(t *testing.T) {
+	dir := t.TempDir()
+	toml := `
+[dev]
+  port = 9999
+
+[dev.identity]
+  autoconfirm = true
+  disable_signup = true
+  site_url = "http://localhost:3000"
+  db = "users.db"
+  bcrypt_cost = 6
+  external = ["github", "google"]
+`
+	if err := os.WriteFile(filepath.Join(dir, "netlify.toml"), []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o, err := serveOptionsFor(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Port != 9999 || !o.Autoconfirm || !o.DisableSignup || o.SiteURL != "http://localhost:3000" ||
+		o.DB != filepath.Join(dir, "users.db") || o.BcryptCost != 6 || strings.Join(o.External, ",") != "github,google" {
+		t.Fatalf("options from netlify.toml: %+v", o)
+	}
+	o, err = serveOptionsFor(t, dir, "--port", "7000", "--autoconfirm=false", "--db", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Port != 7000 || o.Autoconfirm || o.DB != ":memory:" || !o.DisableSignup {
+		t.Fatalf("flags must win over netlify.toml: %+v", o)
+	}
+}
+
+func TestServeDefaultsWithoutNetlifyToml(t *testing.T) {
+	o, err := serveOptionsFor(t, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Port != 8888 || o.Host != "127.0.0.1" || o.DB != ":memory:" || o.Autoconfirm || o.BcryptCost != 4 {
+		t.Fatalf("defaults: %+v", o)
+	}
+}
+
+func TestServeRefusesBadSettings(t *testing.T) {
+	for name, tc := range map[string]struct {
+		toml string
+		args []string
+		want string
+	}{
+		"broken toml":    {"[dev\nport = 1", nil, "netlify.toml"},
+		"unknown key":    {"[dev.identity]\nauto_confirm = true", nil, `unknown key "dev.identity.auto_confirm"`},
+		"bcrypt cost":    {"", []string{"--bcrypt-cost", "2"}, "--bcrypt-cost 2 is out of range"},
+		"unknown oauth":  {"", []string{"--external", "myspace"}, `--external "myspace" is not a provider`},
+		"wrong type":     {"[dev.identity]\nautoconfirm = \"yes\"", nil, "netlify.toml"},
+		"positional arg": {"", []string{"extra"}, "unknown command"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tc.toml != "" {
+				if err := os.WriteFile(filepath.Join(dir, "netlify.toml"), []byte(tc.toml), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := serveOptionsFor(t, dir, tc.args...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,168 @@
+package hooks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/identity-dev/dev/emulator/identity"
+	"github.com/identity-dev/dev/emulator/tokens"
+)
+
+const instance = "9b1c2d3e-4f50-4172-8394-a5b6c7d8e9f0"
+
+func user() *identity.User {
+	t := time.Date(2026, 11, 28, 6, 30, 46, 0, time.UTC)
+	return &identity.User{ID: "775a5344-0c6d-4dc6-9ac7-d2d646e071ec", Email: "jane@example.com",
+		AppMetaData: map[string]any{"provider": "email"}, CreatedAt: t, UpdatedAt: t}
+}
+
+func receiver(t *testing.T, calls *int32, handle func(w http.ResponseWriter, r *http.Request, body []byte)) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		atomic.AddInt32(calls, 1)
+		body, _ := io.ReadAll(r.Body)
+		handle(w, r, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func dispatcher(url string) *Dispatcher {
+	return &Dispatcher{InstanceID: instance, Webhook: &Webhook{URL: url, Secret: "s", Events: []string{"validate", "signup", "login"}}}
+}
+
+func httpErr(t *testing.T, err error) *identity.HTTPError {
+	t.Helper()
+	var he *identity.HTTPError
+	if !errors.As(err, &he) {
+		t.Fatalf("error %v is not an HTTPError", err)
+	}
+	return he
+}
+
+func TestRequestIsWhatGoTrueSends(t *testing.T) {
+	var calls int32
+	url := receiver(t, &calls, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		if r.Method != "POST" || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("X-Netlify-Event") != "identity_signup" {
+			t.Errorf("request %s %v", r.Method, r.Header)
+		}
+		if err := tokens.VerifyWebhook("s", instance, r.Header.Get("X-Webhook-Signature"), body); err != nil {
+			t.Error(err)
+		}
+		want := `{"event":"signup","instance_id":"` + instance + `","user":{"id":"775a5344-0c6d-4dc6-9ac7-d2d646e071ec","aud":"","role":"","email":"jane@example.com","app_metadata":{"provider":"email"},"user_metadata":null,"created_at":"2026-11-28T06:30:46Z","updated_at":"2026-11-28T06:30:46Z"}}`
+		if string(body) != want {
+			t.Errorf("body\n%s\nwant\n%s", body, want)
+		}
+		w.WriteHeader(200)
+		io.WriteString(w, `{"app_metadata":{"roles":["member"]}}`)
+	})
+	res, err := dispatcher(url).Trigger(context.Background(), identity.EventSignup, user())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(res.AppMetaData); string(b) != `{"roles":["member"]}` || res.UserMetaData != nil {
+		t.Fatalf("result %+v", res)
+	}
+}
+
+func TestRejectionIsTriedThreeTimesThenBlocks(t *testing.T) {
+	var calls int32
+	url := receiver(t, &calls, func(w http.ResponseWriter, _ *http.Request, _ []byte) { w.WriteHeader(400) })
+	_, err := dispatcher(url).Trigger(context.Background(), identity.EventValidate, user())
+	he := httpErr(t, err)
+	if he.Code != 422 || he.Message != "Failed to handle signup webhook" || calls != 3 {
+		t.Fatalf("%d %q after %d calls", he.Code, he.Message, calls)
+	}
+}
+
+func TestTimeoutIsTriedThenGives504(t *testing.T) {
+	var calls int32
+	url := receiver(t, &calls, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(2 * time.Second):
+		}
+	})
+	d := dispatcher(url)
+	d.Timeout = 50 * time.Millisecond
+	_, err := d.Trigger(context.Background(), identity.EventLogin, user())
+	he := httpErr(t, err)
+	if he.Code != 504 || he.Message != "Failed to perform webhook in time frame (0.05 seconds)" || calls != 3 {
+		t.Fatalf("%d %q after %d calls", he.Code, he.Message, calls)
+	}
+}
+
+func TestNoConnectionGives502AtOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String() + "/hook"
+	ln.Close()
+	_, err = dispatcher(url).Trigger(context.Background(), identity.EventValidate, user())
+	he := httpErr(t, err)
+	if he.Code != 502 || he.Message != "Failed to connect to "+url {
+		t.Fatalf("%d %q", he.Code, he.Message)
+	}
+}
+
+func TestAnswers(t *testing.T) {
+	for name, tc := range map[string]struct {
+		status  int
+		body    string
+		wantErr string
+		changes bool
+	}{
+		"204 no body":       {204, "", "", false},
+		"202 no body":       {202, "", "", false},
+		"200 empty object":  {200, "{}", "", false},
+		"200 non-JSON":      {200, "OK", "Webhook returned malformed JSON: invalid character 'O' looking for beginning of value", false},
+		"200 JSON string":   {200, `"not json"`, "Webhook returned malformed JSON: json: cannot unmarshal string into Go value of type api.WebhookResponse", false},
+		"200 user_metadata": {200, `{"user_metadata":{"a":1},"other":true}`, "", true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var calls int32
+			url := receiver(t, &calls, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			})
+			res, err := dispatcher(url).Trigger(context.Background(), identity.EventValidate, user())
+			if tc.wantErr != "" {
+				he := httpErr(t, err)
+				if he.Code != 500 || he.Message != tc.wantErr {
+					t.Fatalf("%d %q", he.Code, he.Message)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res != nil && (res.AppMetaData != nil || res.UserMetaData != nil); got != tc.changes {
+				t.Fatalf("changes = %v (%+v)", got, res)
+			}
+		})
+	}
+}
+
+func TestOnlySubscribedEventsAreSent(t *testing.T) {
+	var calls int32
+	url := receiver(t, &calls, func(w http.ResponseWriter, _ *http.Request, _ []byte) { w.WriteHeader(200) })
+	d := dispatcher(url)
+	d.Webhook.Events = []string{"signup"}
+	for _, e := range []identity.Event{identity.EventValidate, identity.EventLogin, identity.EventUserDeleted} {
+		if _, err := d.Trigger(context.Background(), e, user()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls != 0 {
+		t.Fatalf("%d deliveries for unsubscribed events", calls)
+	}
+}

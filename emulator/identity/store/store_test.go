@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/identity-dev/dev/emulator/identity"
+)
+
+func newUser(id, email string) *identity.User {
+	now := time.Now().UTC()
+	return &identity.User{ID: id, Email: email, AppMetaData: map[string]any{"provider": "email"}, CreatedAt: now, UpdatedAt: now}
+}
+
+func TestFileDatabaseKeepsEverythingAcrossReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "dev.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(ctx, func(tx identity.Tx) error {
+		if err := tx.CreateUser(newUser("11111111-1111-4111-8111-111111111111", "Keep@Example.com")); err != nil {
+			return err
+		}
+		if err := tx.CreateRefreshToken(&identity.RefreshToken{Token: "tok", UserID: "11111111-1111-4111-8111-111111111111", CreatedAt: time.Now()}); err != nil {
+			return err
+		}
+		if err := tx.CreateMail(&identity.Mail{ID: "m1", To: "keep@example.com", Kind: identity.MailConfirmation, CreatedAt: time.Now()}); err != nil {
+			return err
+		}
+		return tx.SetSetting("jwt_secret", "s3")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(ctx, func(tx identity.Tx) error {
+		u, err := tx.UserByEmail("keep@example.com", "")
+		if err != nil {
+			return err
+		}
+		if u.Email != "Keep@Example.com" || u.AppMetaData["provider"] != "email" {
+			t.Errorf("user read back as %+v", u)
+		}
+		if _, err := tx.RefreshToken("tok"); err != nil {
+			return err
+		}
+		if mails, err := tx.ListMail("KEEP@example.com"); err != nil || len(mails) != 1 {
+			t.Errorf("mail read back: %v %v", mails, err)
+		}
+		if v, err := tx.Setting("jwt_secret"); err != nil || v != "s3" {
+			t.Errorf("secret read back: %q %v", v, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMemoryDatabaseIsOneDatabaseForThePool(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			err := db.Update(ctx, func(tx identity.Tx) error {
+				return tx.SetSetting("k"+string(rune('a'+i)), "v")
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	// A second handle on the same named in-memory database sees the same tables.
+	err = db.View(ctx, func(tx identity.Tx) error {
+		_, err := tx.Setting("ka")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := Open(ctx, Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	err = other.View(ctx, func(tx identity.Tx) error {
+		_, err := tx.Setting("ka")
+		return err
+	})
+	if !errors.Is(err, identity.ErrNotFound) {
+		t.Fatalf("two in-memory stores share data: %v", err)
+	}
+}
+
+func TestDuplicateEmailIsRefusedCaseInsensitively(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(ctx, func(tx identity.Tx) error { return tx.CreateUser(newUser("a", "x@example.com")) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(ctx, func(tx identity.Tx) error { return tx.CreateUser(newUser("b", "X@EXAMPLE.COM")) })
+	if !errors.Is(err, identity.ErrDuplicateEmail) {
+		t.Fatalf("second user with the same email: %v", err)
+	}
+}
+
+func TestFailedUpdateWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	boom := errors.New("boom")
+	err = db.Update(ctx, func(tx identity.Tx) error {
+		if err := tx.CreateUser(newUser("a", "x@example.com")); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	err = db.View(ctx, func(tx identity.Tx) error {
+		_, err := tx.UserByID("a")
+		return err
+	})
+	if !errors.Is(err, identity.ErrNotFound) {
+		t.Fatalf("rolled-back user exists: %v", err)
+	}
+}
+
+func TestSchemaVersionIsRecorded(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var v int
+	if err := raw.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != 1 {
+		t.Fatalf("user_version = %d, %v", v, err)
+	}
+}

@@ -3,12 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/identity-dev/dev/emulator/config"
 	"github.com/identity-dev/dev/emulator/devserver"
+	"github.com/identity-dev/dev/emulator/hooks"
 	"github.com/identity-dev/dev/emulator/identity"
 	"github.com/identity-dev/dev/emulator/term"
 )
@@ -25,6 +30,11 @@ type serveOptions struct {
 	DisableSignup bool
 	External      []string
 	BcryptCost    int
+	WebhookURL    string
+	WebhookSecret string
+	WebhookEvents []string
+	HookAttempts  int
+	HookTimeout   time.Duration
 }
 
 func newServeCmd(io streams, runF func(context.Context, *serveOptions) error) *cobra.Command {
@@ -58,6 +68,11 @@ Settings come from flags, then netlify.toml's [dev.identity] table, then default
 	f.BoolVar(&opts.Autoconfirm, "autoconfirm", false, "confirm signups without a confirmation mail")
 	f.BoolVar(&opts.DisableSignup, "disable-signup", false, "refuse signups (\"Invite only\" in Netlify's settings)")
 	f.StringSliceVar(&opts.External, "external", nil, "external providers to report enabled in /settings (github, gitlab, bitbucket, google, facebook)")
+	f.StringVar(&opts.WebhookURL, "webhook-url", "", "an outgoing webhook that receives identity events instead of the identity-* functions, as in production")
+	f.StringVar(&opts.WebhookSecret, "webhook-secret", "", "the secret that signs X-Webhook-Signature for --webhook-url")
+	f.StringSliceVar(&opts.WebhookEvents, "webhook-events", []string{"validate", "signup", "login"}, "the events --webhook-url receives")
+	f.IntVar(&opts.HookAttempts, "hook-attempts", hooks.DefaultAttempts, "attempts per identity event before the operation is blocked (production: 3)")
+	f.DurationVar(&opts.HookTimeout, "hook-timeout", hooks.DefaultTimeout, "time limit of one hook attempt (production: 5s)")
 	f.IntVar(&opts.BcryptCost, "bcrypt-cost", identity.DefaultBcryptCost, "bcrypt cost for password hashes (production uses 10; 4 keeps local logins instant)")
 	return cmd
 }
@@ -94,12 +109,38 @@ func (o *serveOptions) applySiteFile(cmd *cobra.Command) error {
 	if id.External != nil && set("external") {
 		o.External = id.External
 	}
+	if id.WebhookURL != nil && set("webhook-url") {
+		o.WebhookURL = *id.WebhookURL
+	}
+	if id.WebhookSecret != nil && set("webhook-secret") {
+		o.WebhookSecret = *id.WebhookSecret
+	}
+	if id.WebhookEvents != nil && set("webhook-events") {
+		o.WebhookEvents = id.WebhookEvents
+	}
 	return o.validate()
 }
 
 func (o *serveOptions) validate() error {
 	if o.BcryptCost < 4 || o.BcryptCost > 31 {
 		return fmt.Errorf("--bcrypt-cost %d is out of range: use 4 (fast, the default) to 31", o.BcryptCost)
+	}
+	if o.HookAttempts < 1 {
+		return fmt.Errorf("--hook-attempts %d: at least one attempt is needed (production makes 3)", o.HookAttempts)
+	}
+	if o.HookTimeout <= 0 {
+		return fmt.Errorf("--hook-timeout %s: give a positive duration such as 5s", o.HookTimeout)
+	}
+	if o.WebhookURL != "" {
+		u, err := url.Parse(o.WebhookURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--webhook-url %q is not an http(s) URL", o.WebhookURL)
+		}
+	}
+	for _, e := range o.WebhookEvents {
+		if e != "validate" && e != "signup" && e != "login" {
+			return fmt.Errorf("--webhook-events %q: production's webhook events are validate, signup and login", e)
+		}
 	}
 	for _, p := range o.External {
 		if !knownProvider(p) {
@@ -128,11 +169,16 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		}
 		db = abs
 	}
-	srv, err := devserver.New(ctx, devserver.Options{
+	opts := devserver.Options{
 		Host: o.Host, Port: o.Port, SiteURL: o.SiteURL, JWTSecret: o.JWTSecret, DB: db,
 		Autoconfirm: o.Autoconfirm, DisableSignup: o.DisableSignup, External: o.External,
 		BcryptCost: o.BcryptCost, Version: version, Log: log,
-	})
+		HookAttempts: o.HookAttempts, HookTimeout: o.HookTimeout,
+	}
+	if o.WebhookURL != "" {
+		opts.Webhook = &hooks.Webhook{URL: o.WebhookURL, Secret: o.WebhookSecret, Events: o.WebhookEvents}
+	}
+	srv, err := devserver.New(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -143,8 +189,28 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	}
 	log.Event(term.KindServer, "serving "+srv.URL(), term.OK, "identity at "+srv.URL()+devserver.IdentityPrefix, 0)
 	log.Event(term.KindServer, "store", term.Info, store, 0)
+	if o.WebhookURL != "" {
+		log.Event(term.KindHook, "webhook "+o.WebhookURL, term.Info, "receives "+strings.Join(o.WebhookEvents, ", ")+" instead of the identity-* functions, as in production", 0)
+		if isLoopback(o.WebhookURL) {
+			log.Event(term.KindHook, "webhook "+o.WebhookURL, term.Warn, "is on this machine: production refuses loopback and private addresses (502), dev allows them", 0)
+		}
+	}
 	if o.Host != "127.0.0.1" && o.Host != "localhost" && o.Host != "::1" {
 		log.Event(term.KindServer, "listening on "+o.Host, term.Warn, "reachable beyond this machine: anyone who can reach it can sign in as your users", 0)
 	}
 	return srv.Serve(ctx)
+}
+
+// isLoopback reports whether a URL's host is this machine.
+func isLoopback(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/BurntSushi/toml"
@@ -36,6 +35,9 @@ type Identity struct {
 	DB            *string  `toml:"db"`
 	BcryptCost    *int     `toml:"bcrypt_cost"`
 	External      []string `toml:"external"`
+	WebhookURL    *string  `toml:"webhook_url"`
+	WebhookSecret *string  `toml:"webhook_secret"`
+	WebhookEvents []string `toml:"webhook_events"`
 }
 
 // Load reads dir/netlify.toml. A site without one gets an empty Site; a file that does
@@ -58,14 +60,8 @@ func Load(dir string) (*Site, error) {
 	}
 	for _, key := range md.Undecoded() {
 		if len(key) >= 2 && key[0] == "dev" && key[1] == "identity" {
-			return nil, fmt.Errorf("%s: unknown key %q in [dev.identity]; known keys: site_url, jwt_secret, autoconfirm, disable_signup, db, bcrypt_cost, external", path, key.String())
+			return nil, fmt.Errorf("%s: unknown key %q in [dev.identity]; known keys: site_url, jwt_secret, autoconfirm, disable_signup, db, bcrypt_cost, external, webhook_url, webhook_secret, webhook_events", path, key.String())
 		}
 	}
 	return s, nil
-}
-
-// Exists reports whether path exists.
-func Exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }

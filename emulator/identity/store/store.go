@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -33,6 +34,42 @@ const Memory = ":memory:"
 type SQLite struct {
 	writer *sql.DB
 	reader *sql.DB
+	// Prepared statements, per database handle, keyed by their SQL: preparing is a
+	// good part of a small query's cost, and a transaction reuses a statement already
+	// prepared on its connection.
+	stmts sync.Map // stmtKey → *sql.Stmt
+}
+
+type stmtKey struct {
+	db    *sql.DB
+	query string
+}
+
+// stmt is the statement prepared for query on db, or nil. Statements are prepared
+// at Open, never inside a transaction: the in-memory database has one connection,
+// which the transaction holds.
+func (s *SQLite) stmt(db *sql.DB, query string) *sql.Stmt {
+	if st, ok := s.stmts.Load(stmtKey{db, query}); ok {
+		return st.(*sql.Stmt)
+	}
+	return nil
+}
+
+// prepare prepares the fixed queries on both handles.
+func (s *SQLite) prepare(ctx context.Context) error {
+	for _, db := range []*sql.DB{s.writer, s.reader} {
+		for _, q := range preparedQueries {
+			if _, ok := s.stmts.Load(stmtKey{db, q}); ok {
+				continue
+			}
+			st, err := db.PrepareContext(ctx, q)
+			if err != nil {
+				return fmt.Errorf("prepare %q: %w", q, err)
+			}
+			s.stmts.Store(stmtKey{db, q}, st)
+		}
+	}
+	return nil
 }
 
 var _ identity.Store = (*SQLite)(nil)
@@ -72,6 +109,10 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 		s.writer, s.reader = w, r
 	}
 	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.prepare(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -139,7 +180,7 @@ func (s *SQLite) run(ctx context.Context, db *sql.DB, fn func(identity.Tx) error
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	t := &tx{ctx: ctx, tx: sqlTx}
+	t := &tx{ctx: ctx, tx: sqlTx, store: s, db: db}
 	if err := fn(t); err != nil {
 		sqlTx.Rollback()
 		return err
@@ -165,6 +206,10 @@ func (s *SQLite) Reset(ctx context.Context) error {
 // Close closes the database; an in-memory one is gone.
 func (s *SQLite) Close() error {
 	var errs []error
+	s.stmts.Range(func(_, st any) bool {
+		errs = append(errs, st.(*sql.Stmt).Close())
+		return true
+	})
 	if s.reader != nil && s.reader != s.writer {
 		errs = append(errs, s.reader.Close())
 	}

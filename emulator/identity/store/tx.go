@@ -13,8 +13,32 @@ import (
 )
 
 type tx struct {
-	ctx context.Context
-	tx  *sql.Tx
+	ctx   context.Context
+	tx    *sql.Tx
+	store *SQLite
+	db    *sql.DB
+}
+
+// queryRow, query and exec run a statement prepared once per database handle.
+func (t *tx) queryRow(query string, args ...any) *sql.Row {
+	if st := t.store.stmt(t.db, query); st != nil {
+		return t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	}
+	return t.tx.QueryRowContext(t.ctx, query, args...)
+}
+
+func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
+	if st := t.store.stmt(t.db, query); st != nil {
+		return t.tx.StmtContext(t.ctx, st).QueryContext(t.ctx, args...)
+	}
+	return t.tx.QueryContext(t.ctx, query, args...)
+}
+
+func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+	if st := t.store.stmt(t.db, query); st != nil {
+		return t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	}
+	return t.tx.ExecContext(t.ctx, query, args...)
 }
 
 const userColumns = `id, aud, role, email, encrypted_password, confirmed_at, invited_at,
@@ -59,30 +83,51 @@ func scanUser(row scanner) (*identity.User, error) {
 	return &u, nil
 }
 
-func (t *tx) userWhere(where string, args ...any) (*identity.User, error) {
-	return scanUser(t.tx.QueryRowContext(t.ctx, "SELECT "+userColumns+" FROM users WHERE "+where, args...))
+// The queries of every request, prepared once at Open.
+const (
+	qUserByID           = "SELECT " + userColumns + " FROM users WHERE id = ?"
+	qUserByEmail        = "SELECT " + userColumns + " FROM users WHERE aud = ? AND email_key = ?"
+	qUserByConfirmation = "SELECT " + userColumns + " FROM users WHERE confirmation_token = ?"
+	qUserByRecovery     = "SELECT " + userColumns + " FROM users WHERE recovery_token = ?"
+	qInsertUser         = "INSERT INTO users (" + userColumns + `, email_key)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	qUpdateUser = `UPDATE users SET aud=?, role=?, email=?, email_key=?,
+		encrypted_password=?, confirmed_at=?, invited_at=?, confirmation_token=?, confirmation_sent_at=?,
+		recovery_token=?, recovery_sent_at=?, email_change_token=?, email_change=?, email_change_sent_at=?,
+		app_metadata=?, user_metadata=? WHERE id=?`
+	qInsertRefreshToken = "INSERT INTO refresh_tokens (token, user_id, revoked, created_at) VALUES (?,?,?,?)"
+	qRefreshToken       = "SELECT id, token, user_id, revoked, created_at FROM refresh_tokens WHERE token = ?"
+	qRevokeRefreshToken = "UPDATE refresh_tokens SET revoked = 1 WHERE id = ?"
+	qInsertMail         = `INSERT INTO mail (id, recipient, kind, subject, token, link, text_body, html_body, created_at)
+		VALUES (?,?,?,?,?,?,?,?,?)`
+	qInsertAudit = "INSERT INTO audit_log (id, payload, created_at) VALUES (?,?,?)"
+)
+
+var preparedQueries = []string{
+	qUserByID, qUserByEmail, qUserByConfirmation, qUserByRecovery, qInsertUser, qUpdateUser,
+	qInsertRefreshToken, qRefreshToken, qRevokeRefreshToken, qInsertMail, qInsertAudit,
 }
 
 func (t *tx) UserByID(id string) (*identity.User, error) {
-	return t.userWhere("id = ?", id)
+	return scanUser(t.queryRow(qUserByID, id))
 }
 
 func (t *tx) UserByEmail(email, aud string) (*identity.User, error) {
-	return t.userWhere("aud = ? AND email_key = ?", aud, emailKey(email))
+	return scanUser(t.queryRow(qUserByEmail, aud, emailKey(email)))
 }
 
 func (t *tx) UserByConfirmationToken(token string) (*identity.User, error) {
 	if token == "" {
 		return nil, identity.ErrNotFound
 	}
-	return t.userWhere("confirmation_token = ?", token)
+	return scanUser(t.queryRow(qUserByConfirmation, token))
 }
 
 func (t *tx) UserByRecoveryToken(token string) (*identity.User, error) {
 	if token == "" {
 		return nil, identity.ErrNotFound
 	}
-	return t.userWhere("recovery_token = ?", token)
+	return scanUser(t.queryRow(qUserByRecovery, token))
 }
 
 func (t *tx) ListUsers(q identity.UserQuery) ([]*identity.User, int, error) {
@@ -95,7 +140,7 @@ func (t *tx) ListUsers(q identity.UserQuery) ([]*identity.User, int, error) {
 		args = append(args, like, like)
 	}
 	var total int
-	if err := t.tx.QueryRowContext(t.ctx, "SELECT count(*) FROM users WHERE "+where, args...).Scan(&total); err != nil {
+	if err := t.queryRow("SELECT count(*) FROM users WHERE "+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count users: %w", err)
 	}
 	order := "created_at DESC, rowid DESC"
@@ -106,7 +151,7 @@ func (t *tx) ListUsers(q identity.UserQuery) ([]*identity.User, int, error) {
 	if q.Page.PerPage > 0 {
 		query += fmt.Sprintf(" LIMIT %d OFFSET %d", q.Page.PerPage, (q.Page.Number-1)*q.Page.PerPage)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list users: %w", err)
 	}
@@ -127,8 +172,7 @@ func (t *tx) CreateUser(u *identity.User) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(t.ctx, "INSERT INTO users ("+userColumns+`, email_key)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err = t.exec(qInsertUser,
 		u.ID, u.Aud, u.Role, u.Email, u.EncryptedPassword, toUnix(u.ConfirmedAt), toUnix(u.InvitedAt),
 		u.ConfirmationToken, toUnix(u.ConfirmationSentAt), u.RecoveryToken, toUnix(u.RecoverySentAt),
 		u.EmailChangeToken, u.EmailChange, toUnix(u.EmailChangeSentAt), toUnix(u.LastSignInAt),
@@ -141,10 +185,7 @@ func (t *tx) UpdateUser(u *identity.User) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE users SET aud=?, role=?, email=?, email_key=?,
-		encrypted_password=?, confirmed_at=?, invited_at=?, confirmation_token=?, confirmation_sent_at=?,
-		recovery_token=?, recovery_sent_at=?, email_change_token=?, email_change=?, email_change_sent_at=?,
-		app_metadata=?, user_metadata=? WHERE id=?`,
+	res, err := t.exec(qUpdateUser,
 		u.Aud, u.Role, u.Email, emailKey(u.Email), u.EncryptedPassword, toUnix(u.ConfirmedAt), toUnix(u.InvitedAt),
 		u.ConfirmationToken, toUnix(u.ConfirmationSentAt), u.RecoveryToken, toUnix(u.RecoverySentAt),
 		u.EmailChangeToken, u.EmailChange, toUnix(u.EmailChangeSentAt), app, meta, u.ID)
@@ -158,7 +199,7 @@ func (t *tx) UpdateUser(u *identity.User) error {
 }
 
 func (t *tx) DeleteUser(id string) error {
-	res, err := t.tx.ExecContext(t.ctx, "DELETE FROM users WHERE id = ?", id)
+	res, err := t.exec("DELETE FROM users WHERE id = ?", id)
 	if err != nil {
 		return fmt.Errorf("delete user: %w", err)
 	}
@@ -169,7 +210,7 @@ func (t *tx) DeleteUser(id string) error {
 }
 
 func (t *tx) CreateRefreshToken(rt *identity.RefreshToken) error {
-	res, err := t.tx.ExecContext(t.ctx, "INSERT INTO refresh_tokens (token, user_id, revoked, created_at) VALUES (?,?,?,?)",
+	res, err := t.exec(qInsertRefreshToken,
 		rt.Token, rt.UserID, rt.Revoked, rt.CreatedAt.Unix())
 	if err != nil {
 		return fmt.Errorf("create refresh token: %w", err)
@@ -181,7 +222,7 @@ func (t *tx) CreateRefreshToken(rt *identity.RefreshToken) error {
 func (t *tx) RefreshToken(token string) (*identity.RefreshToken, error) {
 	var rt identity.RefreshToken
 	var created int64
-	err := t.tx.QueryRowContext(t.ctx, "SELECT id, token, user_id, revoked, created_at FROM refresh_tokens WHERE token = ?", token).
+	err := t.queryRow(qRefreshToken, token).
 		Scan(&rt.ID, &rt.Token, &rt.UserID, &rt.Revoked, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, identity.ErrNotFound
@@ -194,7 +235,7 @@ func (t *tx) RefreshToken(token string) (*identity.RefreshToken, error) {
 }
 
 func (t *tx) RevokeRefreshToken(id int64) error {
-	_, err := t.tx.ExecContext(t.ctx, "UPDATE refresh_tokens SET revoked = 1 WHERE id = ?", id)
+	_, err := t.exec(qRevokeRefreshToken, id)
 	if err != nil {
 		return fmt.Errorf("revoke refresh token: %w", err)
 	}
@@ -202,7 +243,7 @@ func (t *tx) RevokeRefreshToken(id int64) error {
 }
 
 func (t *tx) DeleteRefreshTokens(userID string) error {
-	_, err := t.tx.ExecContext(t.ctx, "DELETE FROM refresh_tokens WHERE user_id = ?", userID)
+	_, err := t.exec("DELETE FROM refresh_tokens WHERE user_id = ?", userID)
 	if err != nil {
 		return fmt.Errorf("delete refresh tokens: %w", err)
 	}
@@ -210,8 +251,7 @@ func (t *tx) DeleteRefreshTokens(userID string) error {
 }
 
 func (t *tx) CreateMail(m *identity.Mail) error {
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO mail (id, recipient, kind, subject, token, link, text_body, html_body, created_at)
-		VALUES (?,?,?,?,?,?,?,?,?)`, m.ID, m.To, string(m.Kind), m.Subject, m.Token, m.Link, m.Text, m.HTML, m.CreatedAt.UnixMilli())
+	_, err := t.exec(qInsertMail, m.ID, m.To, string(m.Kind), m.Subject, m.Token, m.Link, m.Text, m.HTML, m.CreatedAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("capture mail: %w", err)
 	}
@@ -225,7 +265,7 @@ func (t *tx) ListMail(to string) ([]*identity.Mail, error) {
 		query += " WHERE lower(recipient) = ?"
 		args = append(args, strings.ToLower(to))
 	}
-	rows, err := t.tx.QueryContext(t.ctx, query+" ORDER BY seq DESC", args...)
+	rows, err := t.query(query+" ORDER BY seq DESC", args...)
 	if err != nil {
 		return nil, fmt.Errorf("list mail: %w", err)
 	}
@@ -246,7 +286,7 @@ func (t *tx) ListMail(to string) ([]*identity.Mail, error) {
 }
 
 func (t *tx) DeleteMail() error {
-	_, err := t.tx.ExecContext(t.ctx, "DELETE FROM mail")
+	_, err := t.exec("DELETE FROM mail")
 	if err != nil {
 		return fmt.Errorf("delete mail: %w", err)
 	}
@@ -258,7 +298,7 @@ func (t *tx) CreateAuditEntry(e *identity.AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("encode audit entry: %w", err)
 	}
-	_, err = t.tx.ExecContext(t.ctx, "INSERT INTO audit_log (id, payload, created_at) VALUES (?,?,?)", e.ID, string(payload), e.CreatedAt.Unix())
+	_, err = t.exec(qInsertAudit, e.ID, string(payload), e.CreatedAt.Unix())
 	if err != nil {
 		return fmt.Errorf("write audit entry: %w", err)
 	}
@@ -282,14 +322,14 @@ func (t *tx) ListAudit(q identity.AuditQuery) ([]*identity.AuditEntry, int, erro
 		args = append(args, like)
 	}
 	var total int
-	if err := t.tx.QueryRowContext(t.ctx, "SELECT count(*) FROM audit_log WHERE "+where, args...).Scan(&total); err != nil {
+	if err := t.queryRow("SELECT count(*) FROM audit_log WHERE "+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count audit log: %w", err)
 	}
 	query := "SELECT id, payload, created_at FROM audit_log WHERE " + where + " ORDER BY seq DESC"
 	if q.Page.PerPage > 0 {
 		query += fmt.Sprintf(" LIMIT %d OFFSET %d", q.Page.PerPage, (q.Page.Number-1)*q.Page.PerPage)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list audit log: %w", err)
 	}
@@ -313,7 +353,7 @@ func (t *tx) ListAudit(q identity.AuditQuery) ([]*identity.AuditEntry, int, erro
 
 func (t *tx) Setting(key string) (string, error) {
 	var v string
-	err := t.tx.QueryRowContext(t.ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
+	err := t.queryRow("SELECT value FROM settings WHERE key = ?", key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", identity.ErrNotFound
 	}
@@ -324,7 +364,7 @@ func (t *tx) Setting(key string) (string, error) {
 }
 
 func (t *tx) SetSetting(key, value string) error {
-	_, err := t.tx.ExecContext(t.ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value)
+	_, err := t.exec("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value)
 	if err != nil {
 		return fmt.Errorf("write setting %s: %w", key, err)
 	}

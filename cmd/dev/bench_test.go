@@ -1,0 +1,108 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// buildDev builds the dev binary once per benchmark run.
+func buildDev(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "dev")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freePort(b *testing.B) int {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startDev starts `dev serve` and returns once /health answers, with the time that took.
+func startDev(b *testing.B, bin string) (*exec.Cmd, time.Duration) {
+	b.Helper()
+	port := strconv.Itoa(freePort(b))
+	health := "http://127.0.0.1:" + port + "/.netlify/identity/health"
+	client := &http.Client{Timeout: time.Second}
+	cmd := exec.Command(bin, "serve", "--port", port, "--dir", b.TempDir())
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	for time.Since(start) < 10*time.Second {
+		resp, err := client.Get(health)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return cmd, time.Since(start)
+			}
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+	cmd.Process.Kill()
+	b.Fatalf("dev serve did not answer %s within 10s", health)
+	return nil, 0
+}
+
+func stopDev(cmd *exec.Cmd) {
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+}
+
+// BenchmarkServeStartup measures dev serve from process start to answering
+// /.netlify/identity/health, with the in-memory store.
+func BenchmarkServeStartup(b *testing.B) {
+	bin := buildDev(b)
+	var total time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cmd, d := startDev(b, bin)
+		total += d
+		b.StopTimer()
+		stopDev(cmd)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/start")
+}
+
+// BenchmarkServeIdleMemory reports the resident memory of an idle dev serve that has
+// answered one request.
+func BenchmarkServeIdleMemory(b *testing.B) {
+	if runtime.GOOS != "linux" {
+		b.Skip("reads /proc/PID/status, which only Linux has")
+	}
+	bin := buildDev(b)
+	var rss float64
+	for i := 0; i < b.N; i++ {
+		cmd, _ := startDev(b, bin)
+		time.Sleep(500 * time.Millisecond)
+		status, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/status")
+		stopDev(cmd)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, line := range strings.Split(string(status), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+				rss = float64(kb) / 1024
+			}
+		}
+	}
+	b.ReportMetric(rss, "MB-rss")
+}

@@ -38,7 +38,9 @@ func startServer(t testing.TB, opts Options) *testServer {
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	t.Cleanup(func() {
+		client.CloseIdleConnections()
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
@@ -46,7 +48,7 @@ func startServer(t testing.TB, opts Options) *testServer {
 		srv.Close()
 	})
 	tt, _ := t.(*testing.T)
-	return &testServer{Server: srv, t: tt, client: &http.Client{Timeout: 30 * time.Second}}
+	return &testServer{Server: srv, t: tt, client: client}
 }
 
 // identityURL is the URL of an identity API path such as "/signup".

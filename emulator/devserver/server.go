@@ -153,9 +153,14 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Let requests in flight finish; connections a browser opened ahead and never
+		// used would hold Shutdown for its whole wait, so they are closed after it.
+		shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		return s.http.Shutdown(shutdown)
+		if err := s.http.Shutdown(shutdown); err != nil {
+			s.http.Close()
+		}
+		return nil
 	}
 }
 

@@ -1,0 +1,144 @@
+package functions
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Kind is a function's runtime.
+type Kind string
+
+const (
+	KindJS Kind = "js" // .js .cjs .mjs .ts .mts, run by Node
+	KindGo Kind = "go" // a folder holding a Go main package, built with go build
+)
+
+// Function is one discovered function.
+type Function struct {
+	Name  string // as Netlify derives it: the file name without extension, or the folder name
+	Kind  Kind
+	Entry string // JS/TS: the entry file; Go: the package folder (absolute paths)
+	Dir   string // the folder that holds the function's own files
+	// SiteDir is the site root: the Go runtime caches builds under SiteDir/.netlify/dev,
+	// the Node runtime resolves node_modules from the entry upwards.
+	SiteDir string
+}
+
+// Background reports whether the function is a background function (-background suffix):
+// the client gets 202 at once and the result is ignored.
+func (f *Function) Background() bool { return strings.HasSuffix(f.Name, "-background") }
+
+// Invocation is one call of a function.
+type Invocation struct {
+	ID string // the request id (Lambda's aws_request_id)
+	// Event is the Lambda v1 event JSON (APIGatewayProxyRequest fields plus rawUrl and rawQuery).
+	// A v2 function's Request is built from it: rawUrl, httpMethod, multiValueHeaders, body.
+	Event json.RawMessage
+	// ClientContext is context.clientContext as a JS function sees it:
+	// {"identity":{"url","token"},"user":{…}?,"custom":{"netlify":"<base64>"}}.
+	ClientContext json.RawMessage
+	// LambdaClientContext is the same for aws-lambda-go, as lambdacontext.ClientContext
+	// JSON: {"Client":{…},"env":{},"custom":{"netlify":"<base64>"}}.
+	LambdaClientContext json.RawMessage
+	// V2Context is the data of a v2 function's context argument (site, deploy, geo, ip,
+	// requestId, account, server, params); the Node shim adds cookies and helpers.
+	V2Context json.RawMessage
+	// Deadline is when the invocation must end; zero when it has none (a debugger holds it).
+	Deadline time.Time
+}
+
+// Response is what a function answered: either a v1 Lambda result or a streamed v2 Response.
+type Response struct {
+	// Lambda is a v1 function's return value as JSON:
+	// {"statusCode","headers","multiValueHeaders","body","isBase64Encoded"}.
+	Lambda json.RawMessage
+	// For a v2 function, Lambda is nil and the answer streams: Status and Header, then
+	// Body until EOF. The caller reads and closes Body.
+	Status int
+	Header http.Header
+	Body   io.ReadCloser
+}
+
+// FunctionError is an error the function itself raised: an exception, a rejected
+// promise, a Go handler's error or a panic. The instance is still usable unless Fatal.
+type FunctionError struct {
+	Type    string   // e.g. "TypeError", "errorString", "panic"
+	Message string   // e.g. "boom"
+	Stack   []string // stack frames, when the runtime gives them
+	Fatal   bool     // the instance cannot serve again (a Go panic in Runtime API mode)
+}
+
+func (e *FunctionError) Error() string {
+	if e.Type == "" {
+		return e.Message
+	}
+	return e.Type + ": " + e.Message
+}
+
+// ExitError reports that the instance's process ended while it was invoked, e.g. the
+// function called process.exit or crashed. The instance is gone.
+type ExitError struct {
+	Code   int    // exit status, or -1 when killed by a signal
+	Signal string // the signal, when killed by one
+	Detail string // the end of its stderr, for the message
+}
+
+func (e *ExitError) Error() string {
+	msg := fmt.Sprintf("the function's process exited with status %d", e.Code)
+	if e.Signal != "" {
+		msg = "the function's process was killed by " + e.Signal
+	}
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	return msg
+}
+
+// BuildError is a failed bundle or compile; Output names the files and lines.
+type BuildError struct {
+	Function string
+	Output   string
+}
+
+func (e *BuildError) Error() string {
+	return fmt.Sprintf("build of %s failed:\n%s", e.Function, e.Output)
+}
+
+// Runtime builds and starts one kind of function.
+type Runtime interface {
+	// Build prepares fn to run (bundle with esbuild, compile with go build) and returns
+	// what Start needs. A failure is a *BuildError.
+	Build(ctx context.Context, fn *Function) (Artifact, error)
+	// Start starts one instance: a process kept warm that serves one invocation at a time.
+	// ctx bounds only the start, not the instance's life.
+	Start(ctx context.Context, a Artifact, opts StartOptions) (Instance, error)
+}
+
+// Artifact is a built function.
+type Artifact interface {
+	Function() *Function
+	// Files are the source files the build read (for hot reload): a change to one of
+	// them means a rebuild. May be empty when the runtime cannot tell.
+	Files() []string
+}
+
+// StartOptions configure an instance.
+type StartOptions struct {
+	Env []string // KEY=VALUE, the function's whole environment
+	// Log receives each line the process writes, stream "stdout" or "stderr".
+	Log func(stream, line string)
+}
+
+// Instance is one warm process of a function.
+type Instance interface {
+	// Invoke runs one invocation. A context cancelled or past inv.Deadline makes the
+	// caller Close the instance; Invoke must return promptly then.
+	Invoke(ctx context.Context, inv *Invocation) (*Response, error)
+	// Close stops the process and releases what it holds; safe to call twice.
+	Close() error
+}

@@ -16,14 +16,38 @@ const FileName = "netlify.toml"
 
 // Site is what dev reads from netlify.toml. Pointers are nil when a key is absent.
 type Site struct {
-	Path string `toml:"-"` // the file read; "" when the site has none
-	Dev  Dev    `toml:"dev"`
+	Path      string             `toml:"-"` // the file read; "" when the site has none
+	Dev       Dev                `toml:"dev"`
+	Build     Build              `toml:"build"`
+	Functions Functions          `toml:"functions"`
+	Context   map[string]Context `toml:"context"`
 }
 
 // Dev is netlify.toml's [dev] table, as far as dev uses it.
 type Dev struct {
-	Port     *int     `toml:"port"`
-	Identity Identity `toml:"identity"`
+	Port        *int              `toml:"port"`
+	Functions   *string           `toml:"functions"`
+	Publish     *string           `toml:"publish"`
+	Environment map[string]string `toml:"environment"`
+	Identity    Identity          `toml:"identity"`
+}
+
+// Build is [build]: the folders of a site and its build-time environment.
+type Build struct {
+	Functions   *string           `toml:"functions"`
+	Publish     *string           `toml:"publish"`
+	Environment map[string]string `toml:"environment"`
+}
+
+// Functions is [functions]. Netlify also allows per-function tables
+// ([functions."name"]), which dev reads but does not use yet.
+type Functions struct {
+	Directory *string `toml:"directory"`
+}
+
+// Context is one [context.NAME] table.
+type Context struct {
+	Environment map[string]string `toml:"environment"`
 }
 
 // Identity is [dev.identity]: the identity service's settings.

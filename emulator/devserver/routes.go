@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/identity-dev/dev/emulator/functions"
 	"github.com/identity-dev/dev/emulator/identity"
 )
 
@@ -13,6 +14,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /.netlify/dev/api/mail", s.listMail)
 	mux.HandleFunc("DELETE /.netlify/dev/api/mail", s.clearMail)
 	mux.HandleFunc("POST /.netlify/dev/api/reset", s.reset)
+	mux.HandleFunc("GET /.netlify/dev/api/functions", s.listFunctions)
+	if s.fns != nil {
+		mux.Handle(functions.Prefix, s.fns)
+	}
 	mux.HandleFunc("/.netlify/dev/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{Code: http.StatusNotFound, Msg: "No dev API at " + r.URL.Path + "; see docs/dev-api.md"})
 	})
@@ -40,6 +45,15 @@ func (s *Server) listMail(w http.ResponseWriter, r *http.Request) {
 		mails = []*identity.Mail{}
 	}
 	writeJSON(w, http.StatusOK, mails)
+}
+
+// GET /.netlify/dev/api/functions: the functions with runtime, state, last build and error.
+func (s *Server) listFunctions(w http.ResponseWriter, _ *http.Request) {
+	list := []functions.Status{}
+	if s.fns != nil {
+		list = append(list, s.fns.List()...)
+	}
+	writeJSON(w, http.StatusOK, list)
 }
 
 // DELETE /.netlify/dev/api/mail

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/identity-dev/dev/emulator/functions"
 	"github.com/identity-dev/dev/emulator/hooks"
 	"github.com/identity-dev/dev/emulator/identity"
 	"github.com/identity-dev/dev/emulator/identity/store"
@@ -39,6 +40,15 @@ type Options struct {
 	Webhook      *hooks.Webhook
 	HookAttempts int           // production's 3 when 0
 	HookTimeout  time.Duration // production's 5 s when 0
+
+	// Functions: served when FunctionsDir is set and Runtimes has a runtime for them.
+	SiteDir             string
+	FunctionsDir        string
+	Runtimes            map[functions.Kind]functions.Runtime
+	FunctionEnv         []string
+	FunctionTimeout     time.Duration
+	FunctionConcurrency int
+	AdminTokenTTL       time.Duration
 }
 
 // Server is a running dev serve.
@@ -49,6 +59,7 @@ type Server struct {
 	listener net.Listener
 	http     *http.Server
 	url      string
+	fns      *functions.Server
 }
 
 // New opens the store and listens; Serve then answers requests.
@@ -90,9 +101,26 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		Attempts: opts.HookAttempts, Timeout: opts.HookTimeout,
 	}
 	s.api = identity.New(cfg, db, identity.WithObserver(&logObserver{log: opts.Log}), identity.WithHooks(dispatcher))
+	if opts.FunctionsDir != "" && len(opts.Runtimes) > 0 {
+		s.fns = functions.NewServer(functions.Options{
+			SiteDir: opts.SiteDir, FunctionsDir: opts.FunctionsDir, Runtimes: opts.Runtimes,
+			Concurrency: opts.FunctionConcurrency, Timeout: opts.FunctionTimeout, Env: opts.FunctionEnv,
+			Contexts: &functions.ClientContexts{
+				Signer: s.api.Signer(), IdentityURL: s.url + IdentityPrefix, SiteURL: siteURL, AdminTTL: opts.AdminTokenTTL,
+			},
+			BaseURL: s.URL, SiteID: instanceID, Log: opts.Log,
+		})
+		if err := s.fns.Load(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
 }
+
+// Functions is the function server, nil when the site has no functions folder set.
+func (s *Server) Functions() *functions.Server { return s.fns }
 
 // instanceSettings returns the JWT secret and instance id: the flag's secret wins and
 // is kept; otherwise what the database kept; otherwise new random ones, kept.
@@ -146,6 +174,13 @@ func (s *Server) Handler() http.Handler { return s.http.Handler }
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.listener) }()
+	if s.fns != nil {
+		go func() {
+			if err := s.fns.Watch(ctx); err != nil {
+				s.opts.Log.Event(term.KindBuild, "watch", term.Warn, "hot reload is off: "+err.Error(), 0)
+			}
+		}()
+	}
 	select {
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {
@@ -166,6 +201,9 @@ func (s *Server) Serve(ctx context.Context) error {
 
 // Close stops listening and closes the store.
 func (s *Server) Close() error {
+	if s.fns != nil {
+		s.fns.Close()
+	}
 	if s.http != nil {
 		s.http.Close()
 	} else {

@@ -1,0 +1,107 @@
+package functions
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestEventFields(t *testing.T) {
+	r := httptest.NewRequest("POST", "http://127.0.0.1:8888/.netlify/functions/hello/sub?a=1&a=2&b=x%20y", strings.NewReader(`{"a":1}`))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Add("X-Multi", "one")
+	r.Header.Add("X-Multi", "two")
+	r.RemoteAddr = "127.0.0.1:5555"
+	e := NewEvent(EventRequest{Request: r, Body: []byte(`{"a":1}`), BaseURL: "http://127.0.0.1:8888", RequestID: "req-1"})
+	if e.Path != "/.netlify/functions/hello/sub" || e.HTTPMethod != "POST" {
+		t.Fatalf("path/method %q %q", e.Path, e.HTTPMethod)
+	}
+	if e.Headers["x-multi"] != "one, two" || strings.Join(e.MultiValueHeaders["x-multi"], "|") != "one|two" {
+		t.Fatalf("headers %v %v", e.Headers["x-multi"], e.MultiValueHeaders["x-multi"])
+	}
+	if e.Headers["content-type"] != "application/json" || e.Headers["client-ip"] != "127.0.0.1" || e.Headers["x-nf-request-id"] != "req-1" || e.Headers["host"] != "127.0.0.1:8888" {
+		t.Fatalf("headers %v", e.Headers)
+	}
+	if e.QueryStringParameters["a"] != "1, 2" || strings.Join(e.MultiValueQueryStringParameters["a"], ",") != "1,2" || e.QueryStringParameters["b"] != "x y" {
+		t.Fatalf("query %v %v", e.QueryStringParameters, e.MultiValueQueryStringParameters)
+	}
+	if e.Body != `{"a":1}` || e.IsBase64Encoded {
+		t.Fatalf("body %q %v", e.Body, e.IsBase64Encoded)
+	}
+	if e.RawURL != "http://127.0.0.1:8888/.netlify/functions/hello/sub?a=1&a=2&b=x%20y" || e.RawQuery != "a=1&a=2&b=x%20y" {
+		t.Fatalf("raw %q %q", e.RawURL, e.RawQuery)
+	}
+	var keys []string
+	dec := json.NewDecoder(strings.NewReader(string(e.JSON())))
+	dec.Token()
+	for dec.More() {
+		k, _ := dec.Token()
+		keys = append(keys, k.(string))
+		var skip json.RawMessage
+		dec.Decode(&skip)
+	}
+	want := "path,httpMethod,headers,multiValueHeaders,queryStringParameters,multiValueQueryStringParameters,body,isBase64Encoded,rawUrl,rawQuery"
+	if strings.Join(keys, ",") != want {
+		t.Fatalf("event keys %v", keys)
+	}
+}
+
+func TestEventBodyTextOrBase64(t *testing.T) {
+	for ctype, text := range map[string]bool{
+		"application/json":                  true,
+		"application/json; charset=utf-8":   true,
+		"text/plain":                        true,
+		"application/vnd.api+json":          true,
+		"image/svg+xml":                     true,
+		"application/x-www-form-urlencoded": true,
+		"application/graphql":               true,
+		"application/octet-stream":          false,
+		"image/png":                         false,
+		"":                                  false,
+		"multipart/form-data; boundary=x":   false,
+	} {
+		r := httptest.NewRequest("POST", "/.netlify/functions/f", nil)
+		if ctype != "" {
+			r.Header.Set("Content-Type", ctype)
+		}
+		body := []byte{0xff, 'h', 'i'}
+		e := NewEvent(EventRequest{Request: r, Body: body})
+		if e.IsBase64Encoded == text {
+			t.Errorf("%q: isBase64Encoded = %v", ctype, e.IsBase64Encoded)
+		}
+		if !text && e.Body != base64.StdEncoding.EncodeToString(body) {
+			t.Errorf("%q: body %q", ctype, e.Body)
+		}
+	}
+	e := NewEvent(EventRequest{Request: httptest.NewRequest("GET", "/.netlify/functions/f", nil)})
+	if e.Body != "" || e.IsBase64Encoded || e.QueryStringParameters == nil {
+		t.Fatalf("empty request: %+v", e)
+	}
+}
+
+func TestParseLambdaResult(t *testing.T) {
+	res, err := ParseLambdaResult([]byte(`{"statusCode":201,"headers":{"X-One":"1","X-N":5,"X-B":true},"multiValueHeaders":{"Set-Cookie":["a=1","b=2"]},"body":"aGk=","isBase64Encoded":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 201 || string(res.Body) != "hi" || res.Headers.Get("X-N") != "5" || res.Headers.Get("X-B") != "true" || len(res.Headers.Values("Set-Cookie")) != 2 {
+		t.Fatalf("%+v", res)
+	}
+	for raw, want := range map[string]string{
+		`null`:                                  "a function must return an object",
+		`"hi"`:                                  "a function must return an object",
+		`{"body":"x"}`:                          "no numeric statusCode",
+		`{"statusCode":"200"}`:                  "no numeric statusCode",
+		`{"statusCode":99}`:                     "not an HTTP status",
+		`{"statusCode":200,"body":{"a":1}}`:     "must be a string",
+		`{"statusCode":200,"headers":[1]}`:      "must be an object of strings",
+		`{"statusCode":200,"headers":{"a":{}}}`: "is not a string",
+		`{"statusCode":200,"body":"%%","isBase64Encoded":true}`: "not base64",
+	} {
+		if _, err := ParseLambdaResult([]byte(raw)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", raw, err, want)
+		}
+	}
+}

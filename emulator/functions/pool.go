@@ -1,0 +1,255 @@
+package functions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// State is where a function is in its life.
+type State string
+
+const (
+	StateBuilding State = "building"
+	StateReady    State = "ready"
+	StateFailed   State = "build-failed"
+	StateConflict State = "conflict"
+)
+
+// pool runs one function: its current build, its warm instances, at most limit of
+// them at once, and a queue beyond that.
+type pool struct {
+	fn      *Function
+	runtime Runtime
+	limit   int
+	env     func() []string
+	log     func(stream, line string)
+
+	mu                       sync.Mutex
+	artifact                 Artifact
+	buildErr                 error
+	building                 chan struct{} // closed when the build in progress ends
+	buildRunning, buildAgain bool
+	gen                      int // build generation; instances of older ones are retired
+	idle                     []*instance
+	slots                    chan struct{}
+	closed                   bool
+	lastBuild                time.Time
+	buildTook                time.Duration
+	lastError                string
+	running                  int
+}
+
+type instance struct {
+	Instance
+	gen int
+}
+
+func newPool(fn *Function, rt Runtime, limit int, env func() []string, log func(stream, line string)) *pool {
+	if limit < 1 {
+		limit = 1
+	}
+	return &pool{fn: fn, runtime: rt, limit: limit, env: env, log: log, slots: make(chan struct{}, limit)}
+}
+
+// markBuilding makes requests wait from now on for the next build.
+func (p *pool) markBuilding() {
+	p.mu.Lock()
+	if p.building == nil {
+		p.building = make(chan struct{})
+	}
+	p.mu.Unlock()
+}
+
+// build (re)builds the function; requests wait for it instead of failing. A build
+// asked for while one runs makes that one run again when it ends, so the last edit wins.
+// report hears about each build that ran.
+func (p *pool) build(ctx context.Context, report func(time.Duration, error)) {
+	p.mu.Lock()
+	if p.buildRunning {
+		p.buildAgain = true
+		p.mu.Unlock()
+		return
+	}
+	p.buildRunning = true
+	if p.building == nil {
+		p.building = make(chan struct{})
+	}
+	done := p.building
+	p.mu.Unlock()
+
+	for {
+		start := time.Now()
+		a, err := p.runtime.Build(ctx, p.fn)
+		took := time.Since(start)
+
+		p.mu.Lock()
+		again := p.buildAgain
+		p.buildAgain = false
+		var old []*instance
+		if !again {
+			p.gen++
+			p.artifact, p.buildErr = a, err
+			p.lastBuild, p.buildTook = time.Now(), took
+			p.lastError = ""
+			if err != nil {
+				p.lastError = err.Error()
+			}
+			old, p.idle = p.idle, nil
+			p.building, p.buildRunning = nil, false
+		}
+		p.mu.Unlock()
+		for _, in := range old {
+			in.Close()
+		}
+		if !again {
+			report(took, err)
+			close(done)
+			return
+		}
+	}
+}
+
+// ready waits for a build in progress, then returns the artifact or the build's error.
+func (p *pool) ready(ctx context.Context) (Artifact, int, error) {
+	for {
+		p.mu.Lock()
+		wait := p.building
+		a, err, gen := p.artifact, p.buildErr, p.gen
+		p.mu.Unlock()
+		if wait == nil {
+			if a == nil && err == nil {
+				err = errors.New("not built yet")
+			}
+			return a, gen, err
+		}
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		}
+	}
+}
+
+// acquire waits for a free slot, then hands out a warm instance or starts one.
+func (p *pool) acquire(ctx context.Context) (*instance, error) {
+	a, gen, err := p.ready(ctx)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		<-p.slots
+		return nil, fmt.Errorf("function %s was removed", p.fn.Name)
+	}
+	for len(p.idle) > 0 {
+		in := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		if in.gen == p.gen {
+			p.running++
+			p.mu.Unlock()
+			return in, nil
+		}
+		go in.Close()
+	}
+	p.running++
+	p.mu.Unlock()
+
+	started, err := p.runtime.Start(ctx, a, StartOptions{Env: p.env(), Log: p.log})
+	if err != nil {
+		p.release(nil, false)
+		return nil, err
+	}
+	return &instance{Instance: started, gen: gen}, nil
+}
+
+// release returns a slot; a healthy instance of the current build goes back warm.
+func (p *pool) release(in *instance, healthy bool) {
+	p.mu.Lock()
+	keep := in != nil && healthy && !p.closed && in.gen == p.gen
+	if keep {
+		p.idle = append(p.idle, in)
+	}
+	p.running--
+	p.mu.Unlock()
+	<-p.slots
+	if in != nil && !keep {
+		in.Close()
+	}
+}
+
+// invoke runs one invocation with the time limit; a timed-out, crashed or fatally
+// failed instance is stopped, so the next call gets a fresh one.
+func (p *pool) invoke(ctx context.Context, inv *Invocation, timeout time.Duration) (*Response, error) {
+	in, err := p.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ictx, cancel := context.WithCancel(ctx)
+	if timeout > 0 {
+		ictx, cancel = context.WithTimeout(ctx, timeout)
+		inv.Deadline = time.Now().Add(timeout)
+	}
+	resp, err := in.Invoke(ictx, inv)
+	healthy := err == nil
+	var fe *FunctionError
+	if errors.As(err, &fe) && !fe.Fatal {
+		healthy = true
+	}
+	if err == nil && resp != nil && resp.Body != nil {
+		// A streamed answer keeps the instance busy, and its time limit running, until
+		// its body is read.
+		resp.Body = &releasingBody{ReadCloser: resp.Body, release: func() { cancel(); p.release(in, true) }}
+		return resp, nil
+	}
+	timedOut := ictx.Err() == context.DeadlineExceeded && ctx.Err() == nil
+	cancel()
+	p.release(in, healthy)
+	if err != nil && timedOut {
+		return nil, &TimeoutError{Function: p.fn.Name, Limit: timeout}
+	}
+	return resp, err
+}
+
+// close stops every instance; the function is gone.
+func (p *pool) close() {
+	p.mu.Lock()
+	p.closed = true
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	for _, in := range idle {
+		in.Close()
+	}
+}
+
+// TimeoutError is an invocation that passed its time limit.
+type TimeoutError struct {
+	Function string
+	Limit    time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("%s did not finish within its time limit of %s, so it was stopped (--function-timeout sets the limit); the next call gets a fresh instance", e.Function, e.Limit)
+}
+
+type releasingBody struct {
+	io.ReadCloser
+	once    sync.Once
+	release func()
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.release)
+	return err
+}

@@ -1,0 +1,405 @@
+package functions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/identity-dev/dev/emulator/term"
+	"github.com/identity-dev/dev/emulator/tokens"
+)
+
+// Prefix is where functions are served, as on Netlify.
+const Prefix = "/.netlify/functions/"
+
+// Defaults of dev serve.
+const (
+	DefaultTimeout           = 10 * time.Second
+	DefaultBackgroundTimeout = 15 * time.Minute
+	DefaultConcurrency       = 4
+)
+
+// Options configure a Server.
+type Options struct {
+	SiteDir      string
+	FunctionsDir string
+	Runtimes     map[Kind]Runtime
+	Concurrency  int           // instances per function at most; DefaultConcurrency when 0
+	Timeout      time.Duration // per invocation; DefaultTimeout when 0
+	Env          []string      // KEY=VALUE, every function's environment
+	Contexts     *ClientContexts
+	BaseURL      func() string // dev serve's URL, for rawUrl
+	SiteID       string
+	Log          *term.Logger
+	// OnInvoke, when set, hears about every invocation (the journal uses it).
+	OnInvoke func(InvocationRecord)
+}
+
+// InvocationRecord describes one finished invocation.
+type InvocationRecord struct {
+	Function string
+	Request  *Invocation
+	Response *Response // nil when it failed; Lambda set for v1 answers
+	Status   int
+	Err      error
+	Duration time.Duration
+}
+
+// Server serves the functions of one folder and keeps them built and warm.
+type Server struct {
+	opts Options
+
+	mu        sync.RWMutex
+	pools     map[string]*pool
+	conflicts map[string]error
+}
+
+// NewServer returns a server for opts; Load discovers and builds the functions.
+func NewServer(opts Options) *Server {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	return &Server{opts: opts, pools: map[string]*pool{}, conflicts: map[string]error{}}
+}
+
+// Load discovers the functions and starts building them; requests wait for builds.
+func (s *Server) Load(ctx context.Context) error {
+	d, err := Discover(s.opts.SiteDir, s.opts.FunctionsDir)
+	if err != nil {
+		return err
+	}
+	s.apply(ctx, d, nil)
+	return nil
+}
+
+// apply brings the set of functions in line with a discovery: new ones are added and
+// built, removed ones stopped, and those whose files changed rebuilt.
+func (s *Server) apply(ctx context.Context, d *Discovery, changed map[string]bool) {
+	s.mu.Lock()
+	var build []*pool
+	seen := map[string]bool{}
+	for _, fn := range d.Functions {
+		seen[fn.Name] = true
+		p, ok := s.pools[fn.Name]
+		if ok && p.fn.Kind == fn.Kind && p.fn.Entry == fn.Entry {
+			if s.touches(p, changed) {
+				build = append(build, p)
+			}
+			continue
+		}
+		if ok {
+			p.close()
+		}
+		rt := s.opts.Runtimes[fn.Kind]
+		if rt == nil {
+			s.conflicts[fn.Name] = fmt.Errorf("no runtime for %s functions in this build of dev", fn.Kind)
+			delete(s.pools, fn.Name)
+			continue
+		}
+		name := fn.Name
+		p = newPool(fn, rt, s.opts.Concurrency, func() []string { return s.opts.Env }, func(stream, line string) {
+			s.opts.Log.Event(term.KindFunction, name, outcomeOf(stream), line, 0)
+		})
+		s.pools[fn.Name] = p
+		delete(s.conflicts, fn.Name)
+		if ok {
+			s.opts.Log.Event(term.KindFunction, name, term.Info, "changed: now "+rel(s.opts.SiteDir, fn.Entry), 0)
+		} else if changed != nil {
+			s.opts.Log.Event(term.KindFunction, name, term.Info, "added: "+rel(s.opts.SiteDir, fn.Entry), 0)
+		}
+		build = append(build, p)
+	}
+	for name, p := range s.pools {
+		if !seen[name] {
+			p.close()
+			delete(s.pools, name)
+			s.opts.Log.Event(term.KindFunction, name, term.Info, "removed", 0)
+		}
+	}
+	for name, err := range d.Conflicts {
+		if p, ok := s.pools[name]; ok {
+			p.close()
+			delete(s.pools, name)
+		}
+		s.conflicts[name] = err
+		s.opts.Log.Event(term.KindFunction, name, term.Fail, err.Error(), 0)
+	}
+	for name := range s.conflicts {
+		if _, still := d.Conflicts[name]; !still && !seen[name] {
+			delete(s.conflicts, name)
+		}
+	}
+	// Builds are marked in progress before the lock is released, so a request that
+	// arrives now waits for the new build instead of using the old one.
+	for _, p := range build {
+		p.markBuilding()
+	}
+	s.mu.Unlock()
+
+	for _, p := range build {
+		go s.build(ctx, p)
+	}
+}
+
+// touches reports whether a changed path belongs to the function: its entry, a file
+// in its own folder, or a file its last build read.
+func (s *Server) touches(p *pool, changed map[string]bool) bool {
+	if len(changed) == 0 {
+		return false
+	}
+	fn := p.fn
+	p.mu.Lock()
+	a := p.artifact
+	p.mu.Unlock()
+	for path := range changed {
+		if path == fn.Entry {
+			return true
+		}
+		if fn.Dir != s.opts.FunctionsDir && strings.HasPrefix(path, fn.Dir+string(filepath.Separator)) {
+			return true
+		}
+	}
+	if a != nil {
+		for _, f := range a.Files() {
+			if changed[f] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *Server) build(ctx context.Context, p *pool) {
+	name := p.fn.Name
+	p.build(ctx, func(took time.Duration, err error) {
+		if err != nil {
+			s.opts.Log.Event(term.KindBuild, name, term.Fail, err.Error(), took)
+			return
+		}
+		s.opts.Log.Event(term.KindBuild, name, term.OK, "built "+rel(s.opts.SiteDir, p.fn.Entry), took)
+	})
+}
+
+// Close stops every function instance.
+func (s *Server) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.pools {
+		p.close()
+	}
+}
+
+func (s *Server) pool(name string) (*pool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err, ok := s.conflicts[name]; ok {
+		return nil, err
+	}
+	p, ok := s.pools[name]
+	if !ok {
+		return nil, nil
+	}
+	return p, nil
+}
+
+// Invoke runs a function by name with the server's time limit.
+func (s *Server) Invoke(ctx context.Context, name string, inv *Invocation, timeout time.Duration) (*Response, error) {
+	p, err := s.pool(name)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, fmt.Errorf("function %s not found in %s", name, rel(s.opts.SiteDir, s.opts.FunctionsDir))
+	}
+	if timeout == 0 {
+		timeout = s.opts.Timeout
+	}
+	return p.invoke(ctx, inv, timeout)
+}
+
+// Has reports whether a function of that name is served.
+func (s *Server) Has(name string) bool {
+	p, err := s.pool(name)
+	return p != nil && err == nil
+}
+
+// ServeHTTP answers /.netlify/functions/{name}[/rest].
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	name, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, Prefix), "/")
+	p, err := s.pool(name)
+	if err != nil {
+		writeFunctionError(w, http.StatusInternalServerError, "FunctionConflict", err.Error(), nil)
+		return
+	}
+	if p == nil {
+		http.Error(w, fmt.Sprintf("Function not found: no function %q in %s", name, rel(s.opts.SiteDir, s.opts.FunctionsDir)), http.StatusNotFound)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxEventBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeFunctionError(w, http.StatusRequestEntityTooLarge, "PayloadTooLarge", fmt.Sprintf("the request body is over the %d-byte limit of a function", MaxEventBody), nil)
+			return
+		}
+		writeFunctionError(w, http.StatusBadRequest, "BadRequest", "reading the request body: "+err.Error(), nil)
+		return
+	}
+	inv, err := s.invocation(r, body)
+	if err != nil {
+		writeFunctionError(w, http.StatusInternalServerError, "InternalError", err.Error(), nil)
+		return
+	}
+	if p.fn.Background() {
+		w.WriteHeader(http.StatusAccepted)
+		go s.run(context.WithoutCancel(r.Context()), p, inv, DefaultBackgroundTimeout, r, nil, start)
+		return
+	}
+	s.run(r.Context(), p, inv, s.opts.Timeout, r, w, start)
+}
+
+// run invokes and, when w is set, writes the answer.
+func (s *Server) run(ctx context.Context, p *pool, inv *Invocation, timeout time.Duration, r *http.Request, w http.ResponseWriter, start time.Time) {
+	resp, err := p.invoke(ctx, inv, timeout)
+	status := http.StatusAccepted
+	if w != nil {
+		status = s.write(w, resp, err)
+	} else if resp != nil && resp.Body != nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	d := time.Since(start)
+	rec := InvocationRecord{Function: p.fn.Name, Request: inv, Response: resp, Status: status, Err: err, Duration: d}
+	if s.opts.OnInvoke != nil {
+		s.opts.OnInvoke(rec)
+	}
+	outcome, result := term.OK, fmt.Sprint(status)
+	if err != nil {
+		outcome, result = term.Fail, fmt.Sprintf("%d %s", status, err)
+	} else if status >= 400 {
+		outcome = term.Warn
+	}
+	s.opts.Log.Event(term.KindFunction, p.fn.Name+" "+r.Method+" "+r.URL.Path, outcome, result, d)
+}
+
+// write maps the function's answer (or failure) to the client.
+func (s *Server) write(w http.ResponseWriter, resp *Response, err error) int {
+	if err != nil {
+		return writeInvokeError(w, err)
+	}
+	if resp.Body != nil {
+		defer resp.Body.Close()
+		for k, vs := range resp.Header {
+			for _, v := range vs {
+				w.Header().Add(k, v)
+			}
+		}
+		status := resp.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		w.WriteHeader(status)
+		flusher, _ := w.(http.Flusher)
+		buf := make([]byte, 32<<10)
+		for {
+			n, rerr := resp.Body.Read(buf)
+			if n > 0 {
+				if _, werr := w.Write(buf[:n]); werr != nil {
+					return status
+				}
+				if flusher != nil {
+					flusher.Flush()
+				}
+			}
+			if rerr != nil {
+				return status
+			}
+		}
+	}
+	res, perr := ParseLambdaResult(resp.Lambda)
+	if perr != nil {
+		return writeFunctionError(w, http.StatusInternalServerError, "InvalidResponse", perr.Error(), nil)
+	}
+	for k, vs := range res.Headers {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(res.StatusCode)
+	_, _ = w.Write(res.Body)
+	return res.StatusCode
+}
+
+func writeInvokeError(w http.ResponseWriter, err error) int {
+	var fe *FunctionError
+	var ee *ExitError
+	var be *BuildError
+	var te *TimeoutError
+	switch {
+	case errors.As(err, &fe):
+		typ := fe.Type
+		if typ == "" {
+			typ = "Error"
+		}
+		return writeFunctionError(w, http.StatusInternalServerError, typ, fe.Message, fe.Stack)
+	case errors.As(err, &ee):
+		return writeFunctionError(w, http.StatusInternalServerError, "ProcessExited", ee.Error(), nil)
+	case errors.As(err, &be):
+		return writeFunctionError(w, http.StatusInternalServerError, "BuildError", be.Error(), nil)
+	case errors.As(err, &te):
+		return writeFunctionError(w, http.StatusInternalServerError, "TimeoutError", te.Error(), nil)
+	}
+	return writeFunctionError(w, http.StatusInternalServerError, "InternalError", err.Error(), nil)
+}
+
+// writeFunctionError answers in the shape Lambda and netlify dev use for a failed function.
+func writeFunctionError(w http.ResponseWriter, status int, typ, msg string, trace []string) int {
+	if trace == nil {
+		trace = []string{}
+	}
+	b, _ := json.Marshal(struct {
+		Type    string   `json:"errorType"`
+		Message string   `json:"errorMessage"`
+		Trace   []string `json:"trace"`
+	}{typ, msg, trace})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	return status
+}
+
+// invocation builds the event and contexts of a request.
+func (s *Server) invocation(r *http.Request, body []byte) (*Invocation, error) {
+	id := tokens.NewUUID()
+	base := ""
+	if s.opts.BaseURL != nil {
+		base = s.opts.BaseURL()
+	}
+	ev := NewEvent(EventRequest{Request: r, Body: body, BaseURL: base, RequestID: id, Extra: s.edgeHeaders()})
+	inv := &Invocation{ID: id, Event: ev.JSON()}
+	if s.opts.Contexts != nil {
+		js, lambda, _, err := s.opts.Contexts.Build(r.Header.Get("Authorization"))
+		if err != nil {
+			return nil, err
+		}
+		inv.ClientContext, inv.LambdaClientContext = js, lambda
+	}
+	inv.V2Context = s.v2Context(r, id, base)
+	return inv, nil
+}
+
+func outcomeOf(stream string) term.Outcome {
+	if stream == "stderr" {
+		return term.Warn
+	}
+	return term.Info
+}

@@ -1,0 +1,320 @@
+package functions
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/identity-dev/dev/emulator/tokens"
+)
+
+// fakeRuntime runs "functions" in process, to test the pool and the server alone.
+type fakeRuntime struct {
+	builds    atomic.Int32
+	starts    atomic.Int32
+	live      atomic.Int32
+	maxLive   atomic.Int32
+	buildGate chan struct{} // when set, Build waits for it
+	handle    func(ctx context.Context, inv *Invocation) (*Response, error)
+}
+
+type fakeArtifact struct{ fn *Function }
+
+func (a fakeArtifact) Function() *Function { return a.fn }
+func (a fakeArtifact) Files() []string     { return nil }
+
+func (r *fakeRuntime) Build(ctx context.Context, fn *Function) (Artifact, error) {
+	r.builds.Add(1)
+	if r.buildGate != nil {
+		<-r.buildGate
+	}
+	if strings.Contains(fn.Name, "broken") {
+		return nil, &BuildError{Function: fn.Name, Output: "broken.js:1:1: Unexpected end of file"}
+	}
+	return fakeArtifact{fn}, nil
+}
+
+type fakeInstance struct {
+	r      *fakeRuntime
+	closed atomic.Bool
+}
+
+func (r *fakeRuntime) Start(ctx context.Context, a Artifact, opts StartOptions) (Instance, error) {
+	r.starts.Add(1)
+	return &fakeInstance{r: r}, nil
+}
+
+func (in *fakeInstance) Invoke(ctx context.Context, inv *Invocation) (*Response, error) {
+	n := in.r.live.Add(1)
+	defer in.r.live.Add(-1)
+	for {
+		m := in.r.maxLive.Load()
+		if n <= m || in.r.maxLive.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	return in.r.handle(ctx, inv)
+}
+
+func (in *fakeInstance) Close() error { in.closed.Store(true); return nil }
+
+func newTestServer(t *testing.T, rt *fakeRuntime, names ...string) (*Server, *httptest.Server) {
+	t.Helper()
+	site := t.TempDir()
+	dir := filepath.Join(site, "netlify", "functions")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("exports.handler = async () => ({statusCode: 200})"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := NewServer(Options{
+		SiteDir: site, FunctionsDir: dir, Runtimes: map[Kind]Runtime{KindJS: rt},
+		Concurrency: 2, Timeout: 200 * time.Millisecond,
+		Contexts: &ClientContexts{Signer: tokens.NewSigner("secret"), IdentityURL: "http://dev/.netlify/identity", SiteURL: "http://site"},
+	})
+	if err := s.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s)
+	t.Cleanup(func() { hs.Close(); s.Close() })
+	return s, hs
+}
+
+func ok(body string) (*Response, error) {
+	return &Response{Lambda: json.RawMessage(`{"statusCode":200,"body":` + body + `}`)}, nil
+}
+
+func get(t *testing.T, url string, headers ...string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ": ")
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestConcurrencyLimitQueuesTheRest(t *testing.T) {
+	rt := &fakeRuntime{handle: func(ctx context.Context, inv *Invocation) (*Response, error) {
+		time.Sleep(20 * time.Millisecond)
+		return ok(`"hi"`)
+	}}
+	_, hs := newTestServer(t, rt, "hello.js")
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code, body := get(t, hs.URL+"/.netlify/functions/hello"); code != 200 || body != "hi" {
+				t.Errorf("%d %s", code, body)
+			}
+		}()
+	}
+	wg.Wait()
+	if rt.maxLive.Load() > 2 || rt.starts.Load() > 2 {
+		t.Fatalf("%d instances ran at once, %d started; the limit is 2", rt.maxLive.Load(), rt.starts.Load())
+	}
+	if code, _ := get(t, hs.URL+"/.netlify/functions/hello"); code != 200 || rt.starts.Load() > 2 {
+		t.Fatalf("warm instance not reused: %d starts", rt.starts.Load())
+	}
+}
+
+func TestTimeoutStopsTheInstance(t *testing.T) {
+	var calls atomic.Int32
+	rt := &fakeRuntime{handle: func(ctx context.Context, inv *Invocation) (*Response, error) {
+		if calls.Add(1) == 1 {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return ok(`"fresh"`)
+	}}
+	_, hs := newTestServer(t, rt, "slow.js")
+	code, body := get(t, hs.URL+"/.netlify/functions/slow")
+	if code != 500 || !strings.Contains(body, `"errorType":"TimeoutError"`) || !strings.Contains(body, "time limit of 200ms") {
+		t.Fatalf("%d %s", code, body)
+	}
+	if code, body := get(t, hs.URL+"/.netlify/functions/slow"); code != 200 || body != "fresh" || rt.starts.Load() != 2 {
+		t.Fatalf("after a timeout: %d %s, %d starts", code, body, rt.starts.Load())
+	}
+}
+
+func TestErrorsReachTheClientAndTheNextCallWorks(t *testing.T) {
+	var calls atomic.Int32
+	rt := &fakeRuntime{handle: func(ctx context.Context, inv *Invocation) (*Response, error) {
+		switch calls.Add(1) {
+		case 1:
+			return nil, &FunctionError{Type: "TypeError", Message: "x is undefined", Stack: []string{"at handler (hello.ts:3:9)"}}
+		case 2:
+			return nil, &ExitError{Code: 3, Detail: "process.exit(3)"}
+		case 3:
+			return &Response{Lambda: json.RawMessage(`{"statusCode":"nope"}`)}, nil
+		}
+		return ok(`"fine"`)
+	}}
+	_, hs := newTestServer(t, rt, "hello.js")
+	for _, want := range []string{
+		`{"errorType":"TypeError","errorMessage":"x is undefined","trace":["at handler (hello.ts:3:9)"]}`,
+		`"errorType":"ProcessExited","errorMessage":"the function's process exited with status 3: process.exit(3)"`,
+		`"errorType":"InvalidResponse"`,
+	} {
+		code, body := get(t, hs.URL+"/.netlify/functions/hello")
+		if code != 500 || !strings.Contains(body, want) {
+			t.Fatalf("%d %s, want %s", code, body, want)
+		}
+	}
+	if code, body := get(t, hs.URL+"/.netlify/functions/hello"); code != 200 || body != "fine" {
+		t.Fatalf("%d %s", code, body)
+	}
+	if rt.starts.Load() != 2 {
+		t.Fatalf("%d starts: the crashed instance must be replaced, the others kept", rt.starts.Load())
+	}
+}
+
+func TestRequestDuringBuildWaits(t *testing.T) {
+	gate := make(chan struct{})
+	rt := &fakeRuntime{buildGate: gate, handle: func(context.Context, *Invocation) (*Response, error) { return ok(`"built"`) }}
+	_, hs := newTestServer(t, rt, "hello.js")
+	done := make(chan string)
+	go func() {
+		code, body := get(t, hs.URL+"/.netlify/functions/hello")
+		done <- fmt.Sprint(code, " ", body)
+	}()
+	select {
+	case got := <-done:
+		t.Fatalf("answered %s before the build finished", got)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(gate)
+	if got := <-done; got != "200 built" {
+		t.Fatalf("after the build: %s", got)
+	}
+}
+
+func TestNotFoundConflictAndBuildFailure(t *testing.T) {
+	rt := &fakeRuntime{handle: func(context.Context, *Invocation) (*Response, error) { return ok(`"x"`) }}
+	s, hs := newTestServer(t, rt, "dup.js", "dup.ts", "broken.js")
+	if code, body := get(t, hs.URL+"/.netlify/functions/nope"); code != 404 || !strings.Contains(body, `no function "nope"`) {
+		t.Fatalf("%d %s", code, body)
+	}
+	if code, body := get(t, hs.URL+"/.netlify/functions/dup"); code != 500 || !strings.Contains(body, "netlify/functions/dup.js and netlify/functions/dup.ts") {
+		t.Fatalf("%d %s", code, body)
+	}
+	if code, body := get(t, hs.URL+"/.netlify/functions/broken"); code != 500 || !strings.Contains(body, "broken.js:1:1: Unexpected end of file") {
+		t.Fatalf("%d %s", code, body)
+	}
+	states := map[string]State{}
+	for _, st := range s.List() {
+		states[st.Name] = st.State
+	}
+	if states["dup"] != StateConflict || states["broken"] != StateFailed {
+		t.Fatalf("states %v", states)
+	}
+}
+
+func TestClientContextUserOnlyForAValidToken(t *testing.T) {
+	var got atomic.Value
+	rt := &fakeRuntime{handle: func(ctx context.Context, inv *Invocation) (*Response, error) {
+		got.Store(inv)
+		return ok(`"x"`)
+	}}
+	_, hs := newTestServer(t, rt, "who.js")
+	signer := tokens.NewSigner("secret")
+	valid, _ := signer.AccessToken(tokens.Claims{ExpiresAt: time.Now().Add(time.Hour).Unix(), Subject: "u1", Email: "u@example.com", AppMetaData: map[string]any{"provider": "email"}})
+	expired, _ := signer.AccessToken(tokens.Claims{ExpiresAt: time.Now().Add(-time.Minute).Unix(), Subject: "u1"})
+	forged, _ := tokens.NewSigner("other").AccessToken(tokens.Claims{ExpiresAt: time.Now().Add(time.Hour).Unix(), Subject: "u1"})
+	for name, tc := range map[string]struct {
+		auth     string
+		wantUser bool
+	}{"valid": {valid, true}, "expired": {expired, false}, "forged": {forged, false}, "none": {"", false}} {
+		t.Run(name, func(t *testing.T) {
+			var hs2 []string
+			if tc.auth != "" {
+				hs2 = append(hs2, "Authorization: Bearer "+tc.auth)
+			}
+			get(t, hs.URL+"/.netlify/functions/who", hs2...)
+			inv := got.Load().(*Invocation)
+			var cc struct {
+				Identity struct{ URL, Token string }
+				User     map[string]any
+				Custom   map[string]string
+			}
+			if err := json.Unmarshal(inv.ClientContext, &cc); err != nil {
+				t.Fatal(err)
+			}
+			if cc.Identity.URL != "http://dev/.netlify/identity" {
+				t.Fatalf("identity.url %q", cc.Identity.URL)
+			}
+			admin, err := signer.Parse(cc.Identity.Token)
+			if err != nil || admin.Subject != "0" || admin.ExpiresAt > time.Now().Add(5*time.Minute+time.Second).Unix() {
+				t.Fatalf("admin token %+v %v", admin, err)
+			}
+			if (cc.User != nil) != tc.wantUser || (tc.wantUser && cc.User["email"] != "u@example.com") {
+				t.Fatalf("user %v", cc.User)
+			}
+			raw, _ := base64.StdEncoding.DecodeString(cc.Custom["netlify"])
+			var custom struct {
+				Identity struct{ URL, Token string }
+				User     map[string]any
+				SiteURL  string `json:"site_url"`
+			}
+			if err := json.Unmarshal(raw, &custom); err != nil || custom.SiteURL != "http://site" || custom.Identity.Token != cc.Identity.Token || (custom.User != nil) != tc.wantUser {
+				t.Fatalf("custom.netlify %s", raw)
+			}
+			var lc struct {
+				Custom map[string]string `json:"custom"`
+			}
+			if json.Unmarshal(inv.LambdaClientContext, &lc); lc.Custom["netlify"] != cc.Custom["netlify"] {
+				t.Fatalf("Go client context %s", inv.LambdaClientContext)
+			}
+		})
+	}
+}
+
+func TestBackgroundFunctionAnswers202AtOnce(t *testing.T) {
+	ran := make(chan struct{})
+	rt := &fakeRuntime{handle: func(context.Context, *Invocation) (*Response, error) {
+		time.Sleep(50 * time.Millisecond)
+		close(ran)
+		return ok(`"ignored"`)
+	}}
+	_, hs := newTestServer(t, rt, "job-background.js")
+	start := time.Now()
+	code, body := get(t, hs.URL+"/.netlify/functions/job-background")
+	if code != 202 || body != "" || time.Since(start) > 40*time.Millisecond {
+		t.Fatalf("%d %q after %s", code, body, time.Since(start))
+	}
+	<-ran
+}
+
+func TestBodyLimit(t *testing.T) {
+	rt := &fakeRuntime{handle: func(context.Context, *Invocation) (*Response, error) { return ok(`"x"`) }}
+	_, hs := newTestServer(t, rt, "up.js")
+	resp, err := http.Post(hs.URL+"/.netlify/functions/up", "application/octet-stream", strings.NewReader(strings.Repeat("a", MaxEventBody+1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 413 {
+		t.Fatalf("%d", resp.StatusCode)
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +15,9 @@ import (
 
 	"github.com/identity-dev/dev/emulator/config"
 	"github.com/identity-dev/dev/emulator/devserver"
+	"github.com/identity-dev/dev/emulator/functions"
+	"github.com/identity-dev/dev/emulator/functions/golang"
+	"github.com/identity-dev/dev/emulator/functions/nodejs"
 	"github.com/identity-dev/dev/emulator/hooks"
 	"github.com/identity-dev/dev/emulator/identity"
 	"github.com/identity-dev/dev/emulator/term"
@@ -35,6 +40,11 @@ type serveOptions struct {
 	WebhookEvents []string
 	HookAttempts  int
 	HookTimeout   time.Duration
+
+	Functions           string
+	FunctionTimeout     time.Duration
+	FunctionConcurrency int
+	site                *config.Site
 }
 
 func newServeCmd(io streams, runF func(context.Context, *serveOptions) error) *cobra.Command {
@@ -73,6 +83,9 @@ Settings come from flags, then netlify.toml's [dev.identity] table, then default
 	f.StringSliceVar(&opts.WebhookEvents, "webhook-events", []string{"validate", "signup", "login"}, "the events --webhook-url receives")
 	f.IntVar(&opts.HookAttempts, "hook-attempts", hooks.DefaultAttempts, "attempts per identity event before the operation is blocked (production: 3)")
 	f.DurationVar(&opts.HookTimeout, "hook-timeout", hooks.DefaultTimeout, "time limit of one hook attempt (production: 5s)")
+	f.StringVar(&opts.Functions, "functions", "", "the functions folder (default: netlify.toml's [functions] directory, else [build] functions, else netlify/functions)")
+	f.DurationVar(&opts.FunctionTimeout, "function-timeout", functions.DefaultTimeout, "time limit of one function invocation, as production's 10s")
+	f.IntVar(&opts.FunctionConcurrency, "function-concurrency", functions.DefaultConcurrency, "warm instances per function at most; more requests wait in a queue")
 	f.IntVar(&opts.BcryptCost, "bcrypt-cost", identity.DefaultBcryptCost, "bcrypt cost for password hashes (production uses 10; 4 keeps local logins instant)")
 	return cmd
 }
@@ -83,6 +96,7 @@ func (o *serveOptions) applySiteFile(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	o.site = site
 	set := func(name string) bool { return !cmd.Flags().Changed(name) }
 	id := site.Dev.Identity
 	if site.Dev.Port != nil && set("port") {
@@ -124,6 +138,12 @@ func (o *serveOptions) applySiteFile(cmd *cobra.Command) error {
 func (o *serveOptions) validate() error {
 	if o.BcryptCost < 4 || o.BcryptCost > 31 {
 		return fmt.Errorf("--bcrypt-cost %d is out of range: use 4 (fast, the default) to 31", o.BcryptCost)
+	}
+	if o.FunctionTimeout <= 0 {
+		return fmt.Errorf("--function-timeout %s: give a positive duration such as 10s", o.FunctionTimeout)
+	}
+	if o.FunctionConcurrency < 1 {
+		return fmt.Errorf("--function-concurrency %d: at least one instance is needed", o.FunctionConcurrency)
 	}
 	if o.HookAttempts < 1 {
 		return fmt.Errorf("--hook-attempts %d: at least one attempt is needed (production makes 3)", o.HookAttempts)
@@ -169,7 +189,17 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		}
 		db = abs
 	}
+	siteDir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return fmt.Errorf("--dir %s: %w", o.Dir, err)
+	}
+	fnDir := o.site.FunctionsDir(siteDir, o.Functions)
 	opts := devserver.Options{
+		SiteDir: siteDir, FunctionsDir: fnDir, FunctionTimeout: o.FunctionTimeout, FunctionConcurrency: o.FunctionConcurrency,
+		Runtimes: map[functions.Kind]functions.Runtime{
+			functions.KindJS: nodejs.New(nodejs.Options{}),
+			functions.KindGo: golang.New(golang.Options{}),
+		},
 		Host: o.Host, Port: o.Port, SiteURL: o.SiteURL, JWTSecret: o.JWTSecret, DB: db,
 		Autoconfirm: o.Autoconfirm, DisableSignup: o.DisableSignup, External: o.External,
 		BcryptCost: o.BcryptCost, Version: version, Log: log,
@@ -178,6 +208,17 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if o.WebhookURL != "" {
 		opts.Webhook = &hooks.Webhook{URL: o.WebhookURL, Secret: o.WebhookSecret, Events: o.WebhookEvents}
 	}
+	siteURL := o.SiteURL
+	if siteURL == "" {
+		siteURL = "http://" + net.JoinHostPort(displayHost(o.Host), strconv.Itoa(o.Port))
+	}
+	env, _, err := o.site.FunctionEnv(siteDir, os.Environ(), map[string]string{
+		"URL": siteURL, "DEPLOY_URL": siteURL, "CONTEXT": "dev", "NETLIFY_DEV": "true",
+	})
+	if err != nil {
+		return err
+	}
+	opts.FunctionEnv = env
 	srv, err := devserver.New(ctx, opts)
 	if err != nil {
 		return err
@@ -189,6 +230,14 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	}
 	log.Event(term.KindServer, "serving "+srv.URL(), term.OK, "identity at "+srv.URL()+devserver.IdentityPrefix, 0)
 	log.Event(term.KindServer, "store", term.Info, store, 0)
+	if fns := srv.Functions(); fns != nil {
+		n := len(fns.List())
+		if _, err := os.Stat(fnDir); err != nil {
+			log.Event(term.KindServer, "functions", term.Info, "no folder "+fnDir+" yet: functions are served once it exists", 0)
+		} else {
+			log.Event(term.KindServer, "functions", term.Info, fmt.Sprintf("%d in %s, at %s%s", n, fnDir, srv.URL(), functions.Prefix), 0)
+		}
+	}
 	if o.WebhookURL != "" {
 		log.Event(term.KindHook, "webhook "+o.WebhookURL, term.Info, "receives "+strings.Join(o.WebhookEvents, ", ")+" instead of the identity-* functions, as in production", 0)
 		if isLoopback(o.WebhookURL) {
@@ -213,4 +262,11 @@ func isLoopback(raw string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+func displayHost(host string) string {
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		return "127.0.0.1"
+	}
+	return host
 }

@@ -59,6 +59,9 @@ type Server struct {
 	mu        sync.RWMutex
 	pools     map[string]*pool
 	conflicts map[string]error
+	// builders bounds the builds that run at once, per runtime: go build already uses
+	// every core, while esbuild takes milliseconds.
+	builders map[Kind]chan struct{}
 }
 
 // NewServer returns a server for opts; Load discovers and builds the functions.
@@ -69,7 +72,8 @@ func NewServer(opts Options) *Server {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	return &Server{opts: opts, pools: map[string]*pool{}, conflicts: map[string]error{}}
+	return &Server{opts: opts, pools: map[string]*pool{}, conflicts: map[string]error{},
+		builders: map[Kind]chan struct{}{KindGo: make(chan struct{}, 2), KindJS: make(chan struct{}, 4)}}
 }
 
 // Load discovers the functions and starts building them; requests wait for builds.
@@ -180,6 +184,10 @@ func (s *Server) touches(p *pool, changed map[string]bool) bool {
 }
 
 func (s *Server) build(ctx context.Context, p *pool) {
+	if slots := s.builders[p.fn.Kind]; slots != nil {
+		slots <- struct{}{}
+		defer func() { <-slots }()
+	}
 	name := p.fn.Name
 	p.build(ctx, func(took time.Duration, err error) {
 		if err != nil {

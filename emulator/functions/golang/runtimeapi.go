@@ -1,0 +1,483 @@
+package golang
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/identity-dev/dev/emulator/functions"
+)
+
+// The Lambda Runtime API as a provided.al2 bootstrap sees it, served per instance on
+// 127.0.0.1. The function long-polls /next for an invocation and posts its answer to
+// /response or /error; see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html.
+
+const (
+	runtimePrefix   = "/2018-06-01/runtime/"
+	extensionPrefix = "/2020-01-01/extension/"
+	// maxResponse is Lambda's limit for a buffered response payload.
+	maxResponse = 6291556
+	// noDeadline stands in for an invocation without a time limit (a debugger holds it).
+	noDeadline = 24 * time.Hour
+)
+
+// runtimeAPI serves one instance's process.
+type runtimeAPI struct {
+	in      *Instance
+	arn     string
+	ln      net.Listener
+	srv     *http.Server
+	polls   chan *poll    // the function's /next, waiting for an invocation
+	ready   chan struct{} // closed at the first /next: the function's init is done
+	once    sync.Once
+	sigterm atomic.Bool // the function registered an extension: it wants SIGTERM before SIGKILL
+
+	initFailed chan struct{} // closed when the function posts /init/error
+	initOnce   sync.Once
+	initErr    *functions.FunctionError
+
+	mu      sync.Mutex
+	current *apiCall // the invocation the function is working on
+}
+
+// poll is a /next request waiting for an invocation. Invoke writes the invocation into
+// it itself, which spares a goroutine switch on every call.
+type poll struct {
+	w       http.ResponseWriter
+	written chan struct{} // closed by Invoke once the invocation is sent
+	mu      sync.Mutex
+	state   int
+}
+
+const (
+	pollWaiting = iota
+	pollTaken   // Invoke writes into it; the handler must wait for written
+	pollGone    // the handler returned without an invocation
+)
+
+// take claims p for an invocation, unless its handler has given up on it.
+func (p *poll) take() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state != pollWaiting {
+		return false
+	}
+	p.state = pollTaken
+	return true
+}
+
+// abandon gives p up, unless Invoke has taken it.
+func (p *poll) abandon() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state == pollTaken {
+		return false
+	}
+	p.state = pollGone
+	return true
+}
+
+// apiCall is one invocation handed to the function.
+type apiCall struct {
+	id   string
+	inv  *functions.Invocation
+	done chan struct{} // closed once resp or err is final
+	resp []byte
+	// err is set by /error. It becomes final when the function asks for /next again;
+	// if the process exits instead (a panic), the error is fatal.
+	err *functions.FunctionError
+}
+
+func startRuntimeAPI(ctx context.Context, r *Runtime, art *Artifact, opts functions.StartOptions) (*Instance, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("start %s: the Runtime API listener: %w", art.fn.Name, err)
+	}
+	in := newInstance(art, opts, TransportRuntimeAPI)
+	api := &runtimeAPI{
+		in:         in,
+		arn:        arn(r.region(), art.fn.Name),
+		ln:         ln,
+		polls:      make(chan *poll),
+		ready:      make(chan struct{}),
+		initFailed: make(chan struct{}),
+	}
+	api.srv = &http.Server{Handler: api, ErrorLog: log.New(io.Discard, "", 0)}
+	in.api = api
+	go api.srv.Serve(ln)
+
+	env := lambdaEnv(opts.Env, art, r.region(), "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
+	if err := in.spawn(env); err != nil {
+		api.close()
+		return nil, err
+	}
+	timer := time.NewTimer(r.opts.StartTimeout)
+	defer timer.Stop()
+	select {
+	case <-api.ready:
+		return in, nil
+	case <-api.initFailed:
+		in.Close()
+		return nil, fmt.Errorf("start %s: its init failed: %w", art.fn.Name, api.initErr)
+	case <-in.exited:
+		in.Close()
+		if in.stderr.mentions(legacyPortMessage) {
+			return nil, errLegacyBinary
+		}
+		return nil, in.exitedDuringStart()
+	case <-timer.C:
+		in.Close()
+		return nil, fmt.Errorf("start %s: the function did not ask for an invocation within %s; "+
+			"does main call lambda.Start, or is its init stuck?", art.fn.Name, r.opts.StartTimeout)
+	case <-ctx.Done():
+		in.Close()
+		return nil, ctx.Err()
+	}
+}
+
+func (a *runtimeAPI) close() {
+	a.srv.Close()
+}
+
+func (a *runtimeAPI) wantsSIGTERM() bool { return a.sigterm.Load() }
+
+// invoke hands inv to the function's /next and waits for its answer.
+func (a *runtimeAPI) invoke(ctx context.Context, inv *functions.Invocation) (*functions.Response, error) {
+	c := &apiCall{id: inv.ID, inv: inv, done: make(chan struct{})}
+	if c.id == "" {
+		c.id = newRequestID()
+	}
+	in := a.in
+	for sent := false; !sent; {
+		select {
+		case p := <-a.polls:
+			if p.take() {
+				a.send(ctx, p, c)
+				sent = true
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-in.exited:
+			return nil, in.exitErr
+		case <-a.initFailed:
+			return nil, a.initErr
+		}
+	}
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-in.exited:
+		select {
+		case <-c.done: // answered just before it ended
+		default:
+			return nil, a.diedDuring(c)
+		}
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	return &functions.Response{Lambda: c.resp}, nil
+}
+
+// diedDuring is the error of an invocation whose process ended: the error it posted
+// before exiting (a panic), or the exit itself.
+func (a *runtimeAPI) diedDuring(c *apiCall) error {
+	a.mu.Lock()
+	fe := c.err
+	a.mu.Unlock()
+	if fe == nil {
+		return a.in.exitErr
+	}
+	fatal := *fe
+	fatal.Fatal = true
+	return &fatal
+}
+
+func (a *runtimeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rest, ok := strings.CutPrefix(r.URL.Path, runtimePrefix); ok {
+		switch {
+		case rest == "invocation/next" && r.Method == http.MethodGet:
+			a.next(w, r)
+			return
+		case rest == "init/error" && r.Method == http.MethodPost:
+			a.initError(w, r)
+			return
+		case strings.HasPrefix(rest, "invocation/") && r.Method == http.MethodPost:
+			id, action, _ := cutLast(strings.TrimPrefix(rest, "invocation/"), "/")
+			switch action {
+			case "response":
+				a.response(w, r, id)
+				return
+			case "error":
+				a.error(w, r, id)
+				return
+			}
+		}
+	}
+	if rest, ok := strings.CutPrefix(r.URL.Path, extensionPrefix); ok {
+		switch {
+		case rest == "register" && r.Method == http.MethodPost:
+			a.registerExtension(w, r)
+			return
+		case rest == "event/next" && r.Method == http.MethodGet:
+			// aws-lambda-go's SIGTERM extension registers for no events: this never answers.
+			select {
+			case <-a.in.closing:
+			case <-r.Context().Done():
+			}
+			return
+		}
+	}
+	http.NotFound(w, r)
+}
+
+// next is the function's long poll for its next invocation.
+func (a *runtimeAPI) next(w http.ResponseWriter, r *http.Request) {
+	a.once.Do(func() { close(a.ready) })
+	a.mu.Lock()
+	if c := a.current; c != nil {
+		// Asking again ends the invocation in hand: it failed (posted /error) and the
+		// function lived on, or it never answered at all.
+		if c.err == nil && c.resp == nil {
+			c.resp = []byte("null")
+		}
+		a.current = nil
+		close(c.done)
+	}
+	a.mu.Unlock()
+
+	p := &poll{w: w, written: make(chan struct{})}
+	select {
+	case a.polls <- p:
+	case <-a.in.closing:
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	case <-r.Context().Done():
+		return
+	}
+	select {
+	case <-p.written:
+	case <-a.in.closing:
+		if p.abandon() {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		<-p.written
+	case <-r.Context().Done():
+		if !p.abandon() {
+			<-p.written
+		}
+	}
+}
+
+// bigEvent is the event size from which a cancelled invocation interrupts the write.
+const bigEvent = 64 << 10
+
+// send writes invocation c as the answer to the function's /next.
+func (a *runtimeAPI) send(ctx context.Context, p *poll, c *apiCall) {
+	defer close(p.written)
+	a.mu.Lock()
+	a.current = c
+	a.mu.Unlock()
+
+	w := p.w
+	deadline := c.inv.Deadline
+	if deadline.IsZero() {
+		deadline = time.Now().Add(noDeadline)
+	}
+	payload := []byte(c.inv.Event)
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	}
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	h["Content-Length"] = []string{strconv.Itoa(len(payload))}
+	h["Lambda-Runtime-Aws-Request-Id"] = []string{c.id}
+	h["Lambda-Runtime-Deadline-Ms"] = []string{strconv.FormatInt(deadline.UnixMilli(), 10)}
+	h["Lambda-Runtime-Invoked-Function-Arn"] = []string{a.arn}
+	h["Lambda-Runtime-Trace-Id"] = []string{newTraceID()}
+	if cc := c.inv.LambdaClientContext; len(cc) > 0 {
+		h["Lambda-Runtime-Client-Context"] = []string{string(cc)}
+	}
+	if len(payload) > bigEvent {
+		// A function that does not read could otherwise hold Invoke past its context.
+		rc := http.NewResponseController(w)
+		stop := context.AfterFunc(ctx, func() { rc.SetWriteDeadline(time.Now()) })
+		defer stop()
+	}
+	w.Write(payload)
+	w.(http.Flusher).Flush()
+}
+
+// response receives an invocation's result.
+func (a *runtimeAPI) response(w http.ResponseWriter, r *http.Request, id string) {
+	body, tooBig := readBody(r)
+	a.mu.Lock()
+	c := a.current
+	if c == nil || c.id != id {
+		a.mu.Unlock()
+		apiError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
+		return
+	}
+	status := http.StatusAccepted
+	switch {
+	case tooBig:
+		// The runtime fails on the 413 and exits, as it does in Lambda.
+		status = http.StatusRequestEntityTooLarge
+		c.err = &functions.FunctionError{
+			Type:    "Function.ResponseSizeTooLarge",
+			Message: fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", maxResponse),
+			Fatal:   true,
+		}
+	case r.Trailer.Get("Lambda-Runtime-Function-Error-Type") != "":
+		// The handler's io.Reader failed while the runtime streamed it.
+		c.err = trailerError(r.Trailer)
+	default:
+		c.resp = body
+	}
+	a.current = nil
+	close(c.done)
+	a.mu.Unlock()
+	if status != http.StatusAccepted {
+		apiError(w, status, "RequestEntityTooLarge", fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", maxResponse))
+		return
+	}
+	accepted(w)
+}
+
+// error receives an invocation's failure: a returned error or a panic.
+func (a *runtimeAPI) error(w http.ResponseWriter, r *http.Request, id string) {
+	body, _ := readBody(r)
+	fe := parseErrorBody(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))
+	a.mu.Lock()
+	c := a.current
+	if c == nil || c.id != id {
+		a.mu.Unlock()
+		apiError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
+		return
+	}
+	c.err = fe // final at the next /next, or fatal if the process exits first
+	a.mu.Unlock()
+	accepted(w)
+}
+
+func (a *runtimeAPI) initError(w http.ResponseWriter, r *http.Request) {
+	body, _ := readBody(r)
+	fe := parseErrorBody(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))
+	fe.Fatal = true
+	a.initOnce.Do(func() {
+		a.initErr = fe
+		close(a.initFailed)
+	})
+	accepted(w)
+}
+
+func (a *runtimeAPI) registerExtension(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, r.Body)
+	a.sigterm.Store(true)
+	w.Header().Set("Lambda-Extension-Identifier", newRequestID())
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]string{
+		"functionName":    a.in.art.fn.Name,
+		"functionVersion": "$LATEST",
+		"handler":         "bootstrap",
+	})
+}
+
+var acceptedBody = []byte(`{"status":"OK"}`)
+
+func accepted(w http.ResponseWriter) {
+	w.Header()["Content-Type"] = []string{"application/json"}
+	w.WriteHeader(http.StatusAccepted)
+	w.Write(acceptedBody)
+}
+
+func apiError(w http.ResponseWriter, status int, typ, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"errorType": typ, "errorMessage": msg})
+}
+
+// readBody reads a posted payload up to Lambda's limit.
+func readBody(r *http.Request) (body []byte, tooBig bool) {
+	body, _ = io.ReadAll(io.LimitReader(r.Body, maxResponse+1))
+	if len(body) > maxResponse {
+		return nil, true
+	}
+	return body, false
+}
+
+// parseErrorBody reads {"errorMessage","errorType","stackTrace"} as a runtime posts it.
+func parseErrorBody(body []byte, headerType string) *functions.FunctionError {
+	var b struct {
+		ErrorMessage string          `json:"errorMessage"`
+		ErrorType    string          `json:"errorType"`
+		StackTrace   json.RawMessage `json:"stackTrace"`
+	}
+	if err := json.Unmarshal(body, &b); err != nil {
+		return &functions.FunctionError{Type: headerType, Message: strings.TrimSpace(string(body))}
+	}
+	fe := &functions.FunctionError{Type: b.ErrorType, Message: b.ErrorMessage, Stack: stackLines(b.StackTrace)}
+	if fe.Type == "" {
+		fe.Type = headerType
+	}
+	return fe
+}
+
+// stackLines reads a stack trace: aws-lambda-go's frames, or lines as other runtimes send.
+func stackLines(raw json.RawMessage) []string {
+	if len(raw) == 0 {
+		return nil
+	}
+	var lines []string
+	if json.Unmarshal(raw, &lines) == nil {
+		return lines
+	}
+	var frames []struct {
+		Path  string `json:"path"`
+		Line  int    `json:"line"`
+		Label string `json:"label"`
+	}
+	if json.Unmarshal(raw, &frames) != nil {
+		return nil
+	}
+	lines = make([]string, len(frames))
+	for i, f := range frames {
+		lines[i] = stackLine(f.Label, f.Path, f.Line)
+	}
+	return lines
+}
+
+// stackLine formats one frame of a Go stack as "label (path:line)".
+func stackLine(label, path string, line int) string {
+	return fmt.Sprintf("%s (%s:%d)", label, path, line)
+}
+
+// trailerError reads the error a runtime reports in the trailers of a failed stream.
+func trailerError(t http.Header) *functions.FunctionError {
+	if b, err := base64.StdEncoding.DecodeString(t.Get("Lambda-Runtime-Function-Error-Body")); err == nil {
+		if fe := parseErrorBody(b, t.Get("Lambda-Runtime-Function-Error-Type")); fe.Message != "" {
+			return fe
+		}
+	}
+	return &functions.FunctionError{Type: t.Get("Lambda-Runtime-Function-Error-Type")}
+}
+
+func cutLast(s, sep string) (before, after string, found bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
+}

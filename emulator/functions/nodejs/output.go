@@ -1,0 +1,85 @@
+package nodejs
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	maxLogLine   = 64 << 10 // a longer line reaches Log in pieces of this size
+	tailLines    = 10       // stderr lines an ExitError quotes
+	maxTailBytes = 4 << 10
+)
+
+// output forwards a worker's stdout and stderr to Log line by line, and keeps the end of
+// stderr for an ExitError. Log is called from one goroutine at a time.
+type output struct {
+	log func(stream, line string)
+
+	mu   sync.Mutex // serialises log and guards tail
+	tail []string
+}
+
+func newOutput(log func(stream, line string)) *output {
+	return &output{log: log}
+}
+
+func (o *output) forward(f *os.File, stream string, done chan<- struct{}) {
+	defer close(done)
+	r := bufio.NewReaderSize(f, maxLogLine)
+	for {
+		line, err := r.ReadSlice('\n')
+		if len(line) > 0 {
+			o.line(stream, string(bytes.TrimRight(line, "\r\n")))
+		}
+		if err != nil && err != bufio.ErrBufferFull {
+			return
+		}
+	}
+}
+
+func (o *output) line(stream, line string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if stream == "stderr" {
+		o.tail = append(o.tail, line)
+		if len(o.tail) > tailLines {
+			o.tail = o.tail[len(o.tail)-tailLines:]
+		}
+	}
+	if o.log != nil {
+		o.log(stream, line)
+	}
+}
+
+func (o *output) stderrTail() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := strings.Join(o.tail, "\n")
+	if len(s) > maxTailBytes {
+		s = "…" + s[len(s)-maxTailBytes:]
+	}
+	return s
+}
+
+// finish waits briefly for the last output of a stopped worker, then stops reading: a
+// grandchild that inherited stdout must not keep the instance's goroutines alive.
+func (o *output) finish(stdout, stderr *os.File, stdoutDone, stderrDone <-chan struct{}) {
+	expired := make(chan struct{})
+	t := time.AfterFunc(logDrain, func() { close(expired) })
+	defer t.Stop()
+	for _, done := range []<-chan struct{}{stdoutDone, stderrDone} {
+		select {
+		case <-done:
+		case <-expired:
+		}
+	}
+	stdout.Close()
+	stderr.Close()
+	<-stdoutDone
+	<-stderrDone
+}

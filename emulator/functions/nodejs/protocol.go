@@ -1,0 +1,118 @@
+package nodejs
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/identity-dev/dev/emulator/functions"
+)
+
+// The worker protocol (shim.js says the same from its side). Every message is a frame:
+// a 4-byte big-endian payload length, a type byte, the payload.
+//
+//	dev → worker  'I' invoke: JSON {id, deadline (unix ms, 0 = none), event, cc, v2}
+//	worker → dev  'T' token (tcp channel only, first)   'R' ready ("v1"|"v2")   'E' load failed (error JSON)
+//	              'L' v1 result JSON   'F' invocation failed (error JSON)
+//	              'H' v2 head JSON {status, headers:[[k,v]…]}   'B' raw body bytes   'Z' body end   'X' body failed
+//
+// An invocation is answered by exactly one of L, F, or H followed by B… and then Z or X.
+const (
+	frameInvoke    = 'I'
+	frameToken     = 'T'
+	frameReady     = 'R'
+	frameLoadError = 'E'
+	frameResult    = 'L'
+	frameError     = 'F'
+	frameHead      = 'H'
+	frameChunk     = 'B'
+	frameEnd       = 'Z'
+	frameBodyError = 'X'
+)
+
+// maxFrame guards against a corrupt length: the shim sends body chunks of at most 1 MiB,
+// and a Lambda result is limited to 6 MB in production.
+const maxFrame = 256 << 20
+
+type frame struct {
+	kind byte
+	data []byte
+}
+
+func readFrame(r *bufio.Reader) (frame, error) {
+	var head [5]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil {
+		return frame{}, err
+	}
+	n := binary.BigEndian.Uint32(head[:4])
+	if n > maxFrame {
+		return frame{}, fmt.Errorf("worker sent a %d-byte frame, more than the %d allowed", n, maxFrame)
+	}
+	data := make([]byte, n)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return frame{}, err
+	}
+	return frame{kind: head[4], data: data}, nil
+}
+
+func appendFrame(buf []byte, kind byte, payload []byte) []byte {
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(payload)))
+	buf = append(buf, kind)
+	return append(buf, payload...)
+}
+
+// appendInvokeFrame encodes inv as an 'I' frame into buf (reused between invocations).
+// The raw JSON parts are copied as they are; the shim reports invalid JSON as a FunctionError.
+func appendInvokeFrame(buf []byte, inv *functions.Invocation) []byte {
+	buf = append(buf, 0, 0, 0, 0, frameInvoke)
+	start := len(buf)
+	id, _ := json.Marshal(inv.ID) // a string always marshals
+	buf = append(buf, `{"id":`...)
+	buf = append(buf, id...)
+	buf = append(buf, `,"deadline":`...)
+	var deadline int64
+	if !inv.Deadline.IsZero() {
+		deadline = inv.Deadline.UnixMilli()
+	}
+	buf = strconv.AppendInt(buf, deadline, 10)
+	buf = appendRawField(buf, "event", inv.Event)
+	buf = appendRawField(buf, "cc", inv.ClientContext)
+	buf = appendRawField(buf, "v2", inv.V2Context)
+	buf = append(buf, '}')
+	binary.BigEndian.PutUint32(buf[start-5:], uint32(len(buf)-start))
+	return buf
+}
+
+func appendRawField(buf []byte, name string, raw json.RawMessage) []byte {
+	buf = append(buf, ',', '"')
+	buf = append(buf, name...)
+	buf = append(buf, '"', ':')
+	if len(raw) == 0 {
+		return append(buf, "null"...)
+	}
+	return append(buf, raw...)
+}
+
+// jsError is the error JSON of 'E', 'F' and 'X' frames.
+type jsError struct {
+	Type    string   `json:"type"`
+	Message string   `json:"message"`
+	Stack   []string `json:"stack"`
+}
+
+func functionError(data []byte) *functions.FunctionError {
+	var e jsError
+	if err := json.Unmarshal(data, &e); err != nil {
+		return &functions.FunctionError{Type: "Error", Message: "the worker sent an unreadable error: " + string(data)}
+	}
+	return &functions.FunctionError{Type: e.Type, Message: e.Message, Stack: e.Stack}
+}
+
+// v2Head is the payload of an 'H' frame.
+type v2Head struct {
+	Status  int         `json:"status"`
+	Headers [][2]string `json:"headers"`
+}

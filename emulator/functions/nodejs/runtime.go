@@ -1,0 +1,81 @@
+// Package nodejs runs JavaScript and TypeScript Netlify Functions on the local Node.js as
+// production runs them: esbuild (in process) bundles the entry into one CommonJS file with
+// an inline source map, and a long-lived node worker, started with an embedded shim, calls
+// the Lambda-compatible handler(event, context) or the v2 default(Request, context) for each
+// invocation. The worker talks to dev over dedicated pipes (fd 3 and 4; a loopback socket
+// on Windows), so the function's stdout and stderr stay its own; protocol.go describes it.
+package nodejs
+
+import (
+	"path/filepath"
+	"sync"
+
+	"github.com/identity-dev/dev/emulator/functions"
+)
+
+// Options configure a Runtime. The zero value works: node from PATH, bundles under the site.
+type Options struct {
+	// Node is the node executable; empty means "node" looked up on PATH.
+	Node string
+	// CacheDir returns the folder that receives fn's bundle and the worker script;
+	// nil means <SiteDir>/.netlify/dev/functions/js/<name>.
+	CacheDir func(fn *functions.Function) string
+	// ExtraNodeArgs go before the worker script, e.g. "--inspect=127.0.0.1:9229".
+	ExtraNodeArgs []string
+}
+
+// Runtime builds and starts JS functions. It implements functions.Runtime.
+type Runtime struct {
+	opts Options
+
+	mu   sync.Mutex
+	node nodeInfo // once found; a failed look is repeated, so installing node later works
+
+	useTCP bool // the Windows channel, also on Unix (tests)
+}
+
+var _ functions.Runtime = (*Runtime)(nil)
+
+// New returns a Runtime; node is looked for on first use (see Check).
+func New(opts Options) *Runtime {
+	return &Runtime{opts: opts}
+}
+
+// DefaultCacheDir is where a function's bundle goes unless Options.CacheDir says otherwise.
+// Inside the site, so packages left external (native addons) resolve from its node_modules.
+func DefaultCacheDir(fn *functions.Function) string {
+	return filepath.Join(fn.SiteDir, ".netlify", "dev", "functions", "js", fn.Name)
+}
+
+func (r *Runtime) cacheDir(fn *functions.Function) string {
+	if r.opts.CacheDir != nil {
+		return r.opts.CacheDir(fn)
+	}
+	return DefaultCacheDir(fn)
+}
+
+// Check finds node and checks its version; the error tells the user what to install.
+func (r *Runtime) Check() error {
+	_, err := r.findNode()
+	return err
+}
+
+// NodeVersion is the version of the node Check found ("20.20.2"), or "" without one.
+func (r *Runtime) NodeVersion() string {
+	node, _ := r.findNode()
+	return node.version
+}
+
+func (r *Runtime) findNode() (nodeInfo, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.node.path != "" {
+		return r.node, nil
+	}
+	node, err := findNode(r.opts.Node)
+	if err != nil {
+		return nodeInfo{}, err
+	}
+	r.node = node
+	return node, nil
+}

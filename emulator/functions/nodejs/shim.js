@@ -1,0 +1,427 @@
+// dev's Node worker: loads one bundled Netlify function and serves invocations from dev,
+// one at a time, the way Lambda's Node runtime and Netlify's v2 runtime call it.
+//
+//   node [--enable-source-maps ...] worker.cjs <bundle.cjs> <function name> <channel>
+//
+// <channel> is "fds" (requests on fd 3, answers on fd 4; Unix) or "tcp:<port>:<token>"
+// (one loopback connection carries both; Windows). stdin is empty; stdout and stderr are
+// the function's own: dev forwards them line by line.
+//
+// Protocol. Every message is a frame: 4-byte big-endian payload length, 1 type byte, payload.
+//   dev → worker  'I' invoke: JSON {id, deadline (unix ms, 0 = none), event, cc, v2}
+//   worker → dev  'T' the token from argv (tcp only, the very first frame)
+//                 'R' ready: "v1" or "v2"        'E' the bundle failed to load: error JSON
+//                 'L' v1 result: JSON             'F' the invocation failed: error JSON
+//                 'H' v2 head: JSON {status, headers: [[name, value], ...]}
+//                 'B' v2 body bytes (raw, at most 1 MiB)   'Z' v2 body end   'X' v2 body failed: error JSON
+// Error JSON is {type, message, stack: ["at f (/site/netlify/functions/x.ts:3:9)", ...]}.
+// One invocation at a time: a request that arrives early waits for the one before to finish.
+'use strict';
+
+const fs = require('node:fs');
+const net = require('node:net');
+
+const [bundlePath, functionName, channel] = process.argv.slice(2);
+const EMPTY = Buffer.alloc(0);
+const MAX_CHUNK = 1 << 20;
+const NO_DEADLINE_MS = 2147483647; // setTimeout's largest delay
+
+// ---- answers ---------------------------------------------------------------------------
+
+let socket = null; // the tcp channel, when used
+const ANSWERS_FD = 4;
+
+function frame(type, payload) {
+  const n = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  const buf = Buffer.allocUnsafe(5 + n);
+  buf.writeUInt32BE(n, 0);
+  buf[4] = type.charCodeAt(0);
+  if (typeof payload === 'string') buf.write(payload, 5);
+  else payload.copy(buf, 5);
+  return buf;
+}
+
+// send writes one frame. It returns a promise only when the channel asks to wait (tcp backpressure).
+function send(type, payload = EMPTY) {
+  const buf = frame(type, payload);
+  if (socket) {
+    if (!socket.write(buf)) return new Promise((resolve) => socket.once('drain', resolve));
+    return undefined;
+  }
+  // The answer pipe is blocking: a synchronous write is the cheapest and keeps the order.
+  let off = 0;
+  while (off < buf.length) off += fs.writeSync(ANSWERS_FD, buf, off);
+  return undefined;
+}
+
+function sendJSON(type, value) {
+  return send(type, JSON.stringify(value));
+}
+
+// ---- errors ----------------------------------------------------------------------------
+
+function stackFrames(stack) {
+  const lines = String(stack).split('\n');
+  const frames = [];
+  for (const line of lines) {
+    if (!/^\s+at /.test(line)) continue;
+    // Below the first frame of the worker itself is only its plumbing.
+    if (line.includes(__filename)) break;
+    frames.push(line.trim());
+  }
+  return frames;
+}
+
+function describe(err) {
+  if (err instanceof Error || (err && typeof err === 'object' && typeof err.message === 'string')) {
+    let stack = [];
+    try {
+      stack = stackFrames(err.stack); // source-mapped by --enable-source-maps
+    } catch {}
+    return { type: String(err.name || 'Error'), message: String(err.message), stack };
+  }
+  // Lambda reports a thrown non-Error by its typeof.
+  let message;
+  try {
+    message = String(err);
+  } catch {
+    message = Object.prototype.toString.call(err);
+  }
+  return { type: typeof err, message, stack: [] };
+}
+
+process.on('unhandledRejection', (reason) => {
+  const d = describe(reason);
+  const where = d.stack.length ? '\n    ' + d.stack.join('\n    ') : '';
+  console.error(`Unhandled promise rejection (the function keeps running): ${d.type}: ${d.message}${where}`);
+});
+
+// ---- v1: Lambda-compatible handler(event, context, callback) -----------------------------
+
+function lambdaContext(req, done) {
+  const deadline = req.deadline || 0;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: req.id,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: logStreamName,
+    clientContext: req.cc == null ? {} : req.cc,
+    identity: undefined,
+    getRemainingTimeInMillis: () => (deadline ? Math.max(0, deadline - Date.now()) : NO_DEADLINE_MS),
+    done: (err, result) => done(err != null, err, result),
+    succeed: (result) => done(false, null, result),
+    fail: (err) => done(true, err),
+  };
+}
+
+const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${Math.random()
+  .toString(16)
+  .slice(2, 14)
+  .padEnd(12, '0')}`;
+
+function runV1(handler, req) {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (failed, err, result) => {
+      if (settled) return;
+      settled = true;
+      if (failed) {
+        sendJSON('F', describe(err));
+      } else {
+        let json;
+        try {
+          json = JSON.stringify(result === undefined ? null : result);
+        } catch (e) {
+          sendJSON('F', describe(e));
+          resolve();
+          return;
+        }
+        send('L', json === undefined ? 'null' : json);
+      }
+      resolve();
+    };
+    const callback = (err, result) => done(err != null, err, result);
+    let ret;
+    try {
+      ret = handler(req.event, lambdaContext(req, done), callback);
+    } catch (e) {
+      done(true, e);
+      return;
+    }
+    if (ret && typeof ret.then === 'function') {
+      ret.then(
+        (result) => done(false, null, result),
+        (err) => done(true, err),
+      );
+    }
+    // Otherwise the handler answers through callback or context.done/succeed/fail.
+  });
+}
+
+// ---- v2: default(request, context) → Response -------------------------------------------
+
+function toRequest(event) {
+  const method = String(event.httpMethod || 'GET').toUpperCase();
+  const headers = new Headers();
+  const multi = event.multiValueHeaders;
+  const single = event.headers;
+  if (multi && typeof multi === 'object') {
+    for (const name of Object.keys(multi)) {
+      const values = [].concat(multi[name]).map(String);
+      // Cookie values join with "; ", not the ", " Headers.append would use.
+      if (name.toLowerCase() === 'cookie') headers.set(name, values.join('; '));
+      else for (const v of values) headers.append(name, v);
+    }
+  } else if (single && typeof single === 'object') {
+    for (const name of Object.keys(single)) headers.set(name, String(single[name]));
+  }
+  let url = event.rawUrl;
+  if (!url) {
+    const query = event.rawQuery ? '?' + event.rawQuery : '';
+    url = `http://${headers.get('host') || 'localhost'}${event.path || '/'}${query}`;
+  }
+  const init = { method, headers };
+  if (method !== 'GET' && method !== 'HEAD' && event.body != null) {
+    init.body = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : String(event.body);
+  }
+  return new Request(url, init);
+}
+
+function parseCookies(header) {
+  const jar = new Map();
+  if (!header) return jar;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const name = part.slice(0, eq).trim();
+    if (name && !jar.has(name)) jar.set(name, part.slice(eq + 1).trim());
+  }
+  return jar;
+}
+
+function serializeCookie(c) {
+  const name = String(c.name || '');
+  const value = c.value == null ? '' : String(c.value);
+  if (!name || /[\s;,=]/.test(name)) throw new TypeError(`invalid cookie name ${JSON.stringify(name)}`);
+  if (/[\s;,"\\]/.test(value)) throw new TypeError(`invalid value for cookie ${name}: ${JSON.stringify(value)}`);
+  let out = `${name}=${value}`;
+  if (c.domain) out += `; Domain=${c.domain}`;
+  if (c.path) out += `; Path=${c.path}`;
+  if (c.expires != null) out += `; Expires=${new Date(c.expires).toUTCString()}`;
+  if (c.maxAge != null) out += `; Max-Age=${Math.floor(c.maxAge)}`;
+  if (c.httpOnly) out += '; HttpOnly';
+  if (c.secure) out += '; Secure';
+  if (c.sameSite) out += `; SameSite=${c.sameSite}`;
+  if (c.partitioned) out += '; Partitioned';
+  return out;
+}
+
+// cookies is the context.cookies of @netlify/functions: reads the request's Cookie header,
+// writes Set-Cookie on the response.
+function cookieStore(request, setCookies) {
+  const jar = parseCookies(request.headers.get('cookie'));
+  return {
+    get: (name) => jar.get(name),
+    set: (nameOrOptions, value) => {
+      const c = typeof nameOrOptions === 'object' ? nameOrOptions : { name: nameOrOptions, value };
+      setCookies.push(serializeCookie(c));
+    },
+    delete: (nameOrOptions) => {
+      const c = typeof nameOrOptions === 'object' ? nameOrOptions : { name: nameOrOptions };
+      setCookies.push(serializeCookie({ name: c.name, value: '', path: c.path, domain: c.domain, expires: 0 }));
+    },
+  };
+}
+
+function v2Context(req, request, setCookies, waits) {
+  const data = req.v2 && typeof req.v2 === 'object' ? req.v2 : {};
+  return {
+    account: {},
+    deploy: {},
+    geo: {},
+    ip: '',
+    params: {},
+    requestId: req.id,
+    server: {},
+    site: {},
+    ...data,
+    cookies: cookieStore(request, setCookies),
+    url: new URL(request.url),
+    json: (input, init) => Response.json(input, init),
+    log: (...args) => console.log(...args),
+    next: () => {
+      throw new Error('context.next() is not supported locally: it only exists in Netlify Edge Functions');
+    },
+    waitUntil: (promise) => {
+      waits.push(Promise.resolve(promise).catch((err) => logLater('waitUntil', err)));
+    },
+  };
+}
+
+function logLater(what, err) {
+  const d = describe(err);
+  console.error(`${what}: ${d.type}: ${d.message}${d.stack.length ? '\n    ' + d.stack.join('\n    ') : ''}`);
+}
+
+function isResponse(v) {
+  if (v instanceof Response) return true;
+  return !!v && typeof v === 'object' && typeof v.status === 'number' && !!v.headers && typeof v.headers.forEach === 'function';
+}
+
+function headerList(res, setCookies) {
+  const list = [];
+  const h = res.headers;
+  const separateCookies = typeof h.getSetCookie === 'function';
+  h.forEach((value, name) => {
+    if (separateCookies && name === 'set-cookie') return;
+    list.push([name, value]);
+  });
+  if (separateCookies) for (const c of h.getSetCookie()) list.push(['set-cookie', c]);
+  for (const c of setCookies) list.push(['set-cookie', c]);
+  return list;
+}
+
+async function sendBody(body) {
+  if (body == null) return;
+  for await (const chunk of body) {
+    let buf;
+    if (typeof chunk === 'string') buf = Buffer.from(chunk);
+    else if (ArrayBuffer.isView(chunk)) buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    else if (chunk instanceof ArrayBuffer) buf = Buffer.from(chunk);
+    else throw new TypeError('the response body stream gave a chunk that is neither bytes nor a string');
+    for (let off = 0; off < buf.length; off += MAX_CHUNK) {
+      const wait = send('B', buf.subarray(off, off + MAX_CHUNK));
+      if (wait) await wait;
+    }
+  }
+}
+
+async function runV2(handler, req) {
+  const setCookies = [];
+  const waits = [];
+  let res;
+  try {
+    const request = toRequest(req.event || {});
+    res = await handler(request, v2Context(req, request, setCookies, waits));
+    if (!isResponse(res)) {
+      const got = res === null ? 'null' : typeof res === 'object' ? res.constructor?.name || 'object' : typeof res;
+      throw new TypeError(`the function did not return a Response (it returned ${got})`);
+    }
+    sendJSON('H', { status: res.status, headers: headerList(res, setCookies) });
+  } catch (err) {
+    sendJSON('F', describe(err));
+    await Promise.all(waits);
+    return;
+  }
+  try {
+    await sendBody(res.body);
+    send('Z');
+  } catch (err) {
+    sendJSON('X', describe(err));
+  }
+  // waitUntil work finishes before the next invocation starts, as one instance serves one at a time.
+  await Promise.all(waits);
+}
+
+// ---- requests --------------------------------------------------------------------------
+
+let run = null; // (req) => Promise, once the bundle is loaded
+const queue = [];
+let draining = false;
+
+async function drain() {
+  draining = true;
+  while (queue.length) {
+    const payload = queue.shift();
+    let req;
+    try {
+      req = JSON.parse(payload);
+    } catch (err) {
+      sendJSON('F', describe(err));
+      continue;
+    }
+    try {
+      if (!run) throw new Error('the function did not load');
+      await run(req);
+    } catch (err) {
+      // A failure of the worker itself (e.g. a closed channel): still answer.
+      sendJSON('F', describe(err));
+    }
+  }
+  draining = false;
+}
+
+function onFrame(type, payload) {
+  if (type !== 0x49 /* 'I' */) return;
+  queue.push(payload.toString('utf8'));
+  if (!draining) drain();
+}
+
+function readFrames(stream) {
+  let pending = EMPTY;
+  stream.on('data', (chunk) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    while (pending.length >= 5) {
+      const n = pending.readUInt32BE(0);
+      if (pending.length < 5 + n) break;
+      const type = pending[4];
+      const payload = pending.subarray(5, 5 + n);
+      pending = pending.subarray(5 + n);
+      onFrame(type, payload);
+    }
+  });
+  // dev closed the channel: the instance is being stopped.
+  stream.on('end', () => process.exit(0));
+  stream.on('error', () => process.exit(0));
+}
+
+function load() {
+  let mod;
+  try {
+    mod = require(bundlePath);
+  } catch (err) {
+    sendJSON('E', describe(err));
+    return;
+  }
+  if (mod && typeof mod.handler === 'function') {
+    const handler = mod.handler;
+    run = (req) => runV1(handler, req);
+    send('R', 'v1');
+  } else if (mod && typeof mod.default === 'function') {
+    const handler = mod.default;
+    run = (req) => runV2(handler, req);
+    send('R', 'v2');
+  } else {
+    sendJSON('E', {
+      type: 'Error',
+      message:
+        `${functionName} exports no function to call: export "handler" (a Lambda-compatible function) ` +
+        'or a default function taking a Request (Netlify Functions v2)',
+      stack: [],
+    });
+  }
+}
+
+function connect() {
+  if (channel === 'fds') {
+    readFrames(new net.Socket({ fd: 3, readable: true, writable: false }));
+    load();
+    return;
+  }
+  const m = /^tcp:(\d+):(.+)$/.exec(channel || '');
+  if (!m) {
+    console.error(`dev worker: unknown channel ${JSON.stringify(channel)}`);
+    process.exit(70);
+  }
+  socket = net.connect({ host: '127.0.0.1', port: Number(m[1]), noDelay: true }, () => {
+    send('T', m[2]);
+    load();
+  });
+  readFrames(socket);
+}
+
+connect();

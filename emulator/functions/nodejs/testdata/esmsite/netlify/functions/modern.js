@@ -1,0 +1,1 @@
+export default async () => new Response('modern');

@@ -1,0 +1,6 @@
+exports.handler = () => {
+  setTimeout(() => {
+    throw new Error('async crash');
+  }, 0);
+  return new Promise(() => {});
+};

@@ -1,0 +1,4 @@
+exports.handler = async () => {
+  console.error('about to exit');
+  process.exit(3);
+};

@@ -1,0 +1,4 @@
+exports.handler = async () => {
+  setTimeout(() => process.exit(5), 10);
+  return { statusCode: 200, body: 'bye soon' };
+};

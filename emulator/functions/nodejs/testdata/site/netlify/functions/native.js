@@ -1,0 +1,3 @@
+const addon = require('fake-native');
+
+exports.handler = async () => ({ statusCode: 200, body: addon.where() });

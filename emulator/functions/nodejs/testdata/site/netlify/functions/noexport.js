@@ -1,0 +1,1 @@
+exports.something = 1;

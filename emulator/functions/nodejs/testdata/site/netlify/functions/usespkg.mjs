@@ -1,0 +1,3 @@
+import { shout } from 'greet-esm';
+
+export const handler = async () => ({ statusCode: 200, body: shout('pkg') });

@@ -1,0 +1,1 @@
+export default async (req: Request, context: any) => context.next();

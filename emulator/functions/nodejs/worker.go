@@ -1,0 +1,447 @@
+package nodejs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/identity-dev/dev/emulator/functions"
+)
+
+const (
+	// idleExit is how long Close lets a worker exit by itself once its requests end.
+	idleExit = 100 * time.Millisecond
+	// killGrace is how long Close waits after SIGTERM before SIGKILL.
+	killGrace = time.Second
+	// exitDrain is how long answers written just before an exit may take to arrive.
+	exitDrain = 100 * time.Millisecond
+	// logDrain is how long Close waits for the last output of a dead worker.
+	logDrain = 200 * time.Millisecond
+)
+
+var (
+	errClosed    = errors.New("the function's instance is closed")
+	errAbandoned = errors.New("the function's instance gave up an invocation (cancelled or past its deadline): start a new one")
+)
+
+// Start runs a worker for a built function and waits until it has loaded the bundle.
+// A bundle that throws while loading is a *functions.FunctionError; a worker that dies
+// while starting is a *functions.ExitError.
+func (r *Runtime) Start(ctx context.Context, a functions.Artifact, opts functions.StartOptions) (functions.Instance, error) {
+	art, ok := a.(*Artifact)
+	if !ok {
+		return nil, fmt.Errorf("the Node runtime cannot start a %T", a)
+	}
+	node, err := r.findNode()
+	if err != nil {
+		return nil, err
+	}
+	in, err := r.spawn(node.path, art, opts)
+	if err != nil {
+		return nil, fmt.Errorf("start %s: %w", art.fn.Name, err)
+	}
+	if err := in.ready(ctx); err != nil {
+		in.Close()
+		return nil, err
+	}
+	return in, nil
+}
+
+func (r *Runtime) spawn(node string, art *Artifact, opts functions.StartOptions) (*instance, error) {
+	args := append([]string{"--enable-source-maps"}, r.opts.ExtraNodeArgs...)
+	cmd := exec.Command(node)
+	cmd.Dir = art.fn.SiteDir
+	cmd.Env = opts.Env
+	if cmd.Env == nil {
+		cmd.Env = []string{} // nil would mean dev's own environment
+	}
+
+	var ch *channel
+	var err error
+	if r.useTCP || runtime.GOOS == "windows" {
+		ch, err = tcpChannel()
+	} else {
+		ch, err = pipeChannel(cmd)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cmd.Args = append(append([]string{node}, args...), art.worker, art.bundle, art.fn.Name, ch.arg)
+
+	stdoutR, stdoutW, err := os.Pipe()
+	if err != nil {
+		ch.close()
+		return nil, err
+	}
+	stderrR, stderrW, err := os.Pipe()
+	if err != nil {
+		ch.close()
+		stdoutR.Close()
+		stdoutW.Close()
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = stdoutW, stderrW
+	err = cmd.Start()
+	ch.started()
+	stdoutW.Close()
+	stderrW.Close()
+	if err != nil {
+		ch.close()
+		stdoutR.Close()
+		stderrR.Close()
+		return nil, err
+	}
+
+	in := &instance{
+		fn:         art.fn,
+		cmd:        cmd,
+		ch:         ch,
+		output:     newOutput(opts.Log),
+		frames:     make(chan frame, 8),
+		exited:     make(chan struct{}),
+		done:       make(chan struct{}),
+		turn:       make(chan struct{}, 1),
+		stdoutDone: make(chan struct{}),
+		stderrDone: make(chan struct{}),
+		stdout:     stdoutR,
+		stderr:     stderrR,
+	}
+	in.turn <- struct{}{}
+	go in.wait()
+	go in.output.forward(stdoutR, "stdout", in.stdoutDone)
+	go in.output.forward(stderrR, "stderr", in.stderrDone)
+	return in, nil
+}
+
+// instance is one node worker. It implements functions.Instance.
+type instance struct {
+	fn     *functions.Function
+	cmd    *exec.Cmd
+	ch     *channel
+	output *output
+
+	frames chan frame    // the worker's answers, from readAnswers
+	exited chan struct{} // closed once the process is reaped; state is set then
+	state  *os.ProcessState
+	done   chan struct{} // closed by Close
+
+	stdout, stderr         *os.File
+	stdoutDone, stderrDone chan struct{}
+
+	turn      chan struct{} // holds the right to invoke: one invocation at a time
+	abandoned atomic.Bool   // an invocation gave up midway: answers may be out of step
+	request   []byte        // the request frame, reused under turn
+
+	bodyMu sync.Mutex
+	body   *io.PipeWriter // the v2 body being streamed
+
+	closeOnce sync.Once
+}
+
+func (in *instance) wait() {
+	in.cmd.Wait()
+	in.state = in.cmd.ProcessState
+	close(in.exited)
+}
+
+func (in *instance) readAnswers() {
+	defer close(in.frames)
+	for {
+		f, err := readFrame(in.ch.answers)
+		if err != nil {
+			return
+		}
+		select {
+		case in.frames <- f:
+		case <-in.done:
+			return
+		}
+	}
+}
+
+// ready connects the channel and waits for the worker to load the bundle.
+func (in *instance) ready(ctx context.Context) error {
+	if err := in.ch.connect(ctx, in.exited); err != nil {
+		if errors.Is(err, errWorkerGone) {
+			return in.exitError()
+		}
+		return err
+	}
+	go in.readAnswers()
+	f, err := in.next(ctx)
+	if err != nil {
+		return err
+	}
+	switch f.kind {
+	case frameReady: // "v1" or "v2"
+		return nil
+	case frameLoadError:
+		return functionError(f.data)
+	default:
+		return fmt.Errorf("start %s: the worker answered %q before it was ready", in.fn.Name, f.kind)
+	}
+}
+
+// next returns the worker's next answer, or why there is none.
+func (in *instance) next(ctx context.Context) (frame, error) {
+	select {
+	case f, ok := <-in.frames:
+		if ok {
+			return f, nil
+		}
+		return frame{}, in.exitError()
+	case <-in.exited:
+		// Answers written just before the exit may still be on their way.
+		t := time.NewTimer(exitDrain)
+		defer t.Stop()
+		select {
+		case f, ok := <-in.frames:
+			if ok {
+				return f, nil
+			}
+		case <-t.C:
+		}
+		return frame{}, in.exitError()
+	case <-in.done:
+		return frame{}, errClosed
+	case <-ctx.Done():
+		return frame{}, ctx.Err()
+	}
+}
+
+// exitError describes the worker's end, with the last lines it wrote to stderr.
+func (in *instance) exitError() error {
+	select {
+	case <-in.done:
+		return errClosed
+	default:
+	}
+	select {
+	case <-in.exited:
+	case <-in.done:
+		return errClosed
+	case <-time.After(2 * time.Second):
+		return fmt.Errorf("the worker of %s closed its channel but is still running", in.fn.Name)
+	}
+	select {
+	case <-in.stderrDone:
+	case <-time.After(logDrain):
+	}
+	e := &functions.ExitError{Code: in.state.ExitCode(), Detail: in.output.stderrTail()}
+	if ws, ok := in.state.Sys().(interface {
+		Signaled() bool
+		Signal() syscall.Signal
+	}); ok && ws.Signaled() {
+		e.Signal = signalName(ws.Signal())
+	}
+	return e
+}
+
+// Invoke sends one invocation and waits for its answer. For a v2 function it returns as
+// soon as the status and headers arrive; Body streams the rest, and the instance serves
+// the next invocation once the body has ended.
+func (in *instance) Invoke(ctx context.Context, inv *functions.Invocation) (*functions.Response, error) {
+	cancel := context.CancelFunc(func() {})
+	if !inv.Deadline.IsZero() {
+		ctx, cancel = context.WithDeadline(ctx, inv.Deadline)
+	}
+	select {
+	case <-in.turn:
+	case <-ctx.Done():
+		cancel()
+		return nil, ctx.Err()
+	case <-in.done:
+		cancel()
+		return nil, errClosed
+	}
+	release := func() { in.turn <- struct{}{} }
+	resp, body, err := in.invoke(ctx, inv)
+	if body != nil {
+		go in.pumpBody(ctx, cancel, body, release)
+		return resp, nil
+	}
+	release()
+	cancel()
+	return resp, err
+}
+
+// invoke sends inv and reads the first answer; body is set when a v2 body follows.
+func (in *instance) invoke(ctx context.Context, inv *functions.Invocation) (resp *functions.Response, body *io.PipeWriter, err error) {
+	select {
+	case <-in.done:
+		return nil, nil, errClosed
+	default:
+	}
+	if in.abandoned.Load() {
+		return nil, nil, errAbandoned
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	in.request = appendInvokeFrame(in.request[:0], inv)
+	err = in.send(ctx, in.request)
+	if cap(in.request) > 1<<20 {
+		in.request = nil // keep no large event's buffer for the life of the worker
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := in.next(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			in.abandoned.Store(true)
+		}
+		return nil, nil, err
+	}
+	switch f.kind {
+	case frameResult:
+		return &functions.Response{Lambda: json.RawMessage(f.data)}, nil, nil
+	case frameError:
+		return nil, nil, functionError(f.data)
+	case frameHead:
+		var head v2Head
+		if err := json.Unmarshal(f.data, &head); err != nil {
+			in.abandoned.Store(true)
+			return nil, nil, fmt.Errorf("invoke %s: unreadable response head: %w", in.fn.Name, err)
+		}
+		header := make(http.Header, len(head.Headers))
+		for _, kv := range head.Headers {
+			header.Add(kv[0], kv[1])
+		}
+		pr, pw := io.Pipe()
+		in.setBody(pw)
+		return &functions.Response{Status: head.Status, Header: header, Body: pr}, pw, nil
+	default:
+		in.abandoned.Store(true)
+		return nil, nil, fmt.Errorf("invoke %s: the worker answered %q out of turn", in.fn.Name, f.kind)
+	}
+}
+
+// send writes a request; a stuck worker cannot hold it past ctx.
+func (in *instance) send(ctx context.Context, req []byte) error {
+	stop := context.AfterFunc(ctx, func() { in.ch.requests.SetWriteDeadline(time.Now()) })
+	_, err := in.ch.requests.Write(req)
+	if !stop() {
+		in.abandoned.Store(true) // part of the request may have been written
+		return ctx.Err()
+	}
+	if err != nil {
+		select {
+		case <-in.done:
+			return errClosed
+		default:
+		}
+		return in.exitError() // the worker is gone: say how it ended
+	}
+	return nil
+}
+
+// pumpBody copies body chunks into the pipe until the worker ends the body.
+// A reader that stops reading early only discards the rest; the stream still runs to its end.
+func (in *instance) pumpBody(ctx context.Context, cancel context.CancelFunc, pw *io.PipeWriter, release func()) {
+	stop := context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
+	defer func() {
+		stop()
+		in.setBody(nil)
+		release()
+		cancel()
+	}()
+	for {
+		f, err := in.next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				in.abandoned.Store(true)
+			}
+			pw.CloseWithError(err)
+			return
+		}
+		switch f.kind {
+		case frameChunk:
+			pw.Write(f.data) // fails only once the reader is gone; keep draining
+		case frameEnd:
+			pw.Close()
+			return
+		case frameBodyError:
+			pw.CloseWithError(functionError(f.data))
+			return
+		default:
+			in.abandoned.Store(true)
+			pw.CloseWithError(fmt.Errorf("invoke %s: the worker answered %q inside a body", in.fn.Name, f.kind))
+			return
+		}
+	}
+}
+
+func (in *instance) setBody(pw *io.PipeWriter) {
+	in.bodyMu.Lock()
+	in.body = pw
+	in.bodyMu.Unlock()
+}
+
+// Close stops the worker: it ends the requests, which an idle worker takes as the signal to
+// exit; then SIGTERM, then SIGKILL after a grace period. Once Close returns, the process
+// is reaped and Log is not called again. Safe to call more than once.
+func (in *instance) Close() error {
+	in.closeOnce.Do(func() {
+		close(in.done)
+		in.bodyMu.Lock()
+		if in.body != nil {
+			in.body.CloseWithError(errClosed)
+		}
+		in.bodyMu.Unlock()
+		in.ch.close()
+		in.stop()
+		in.output.finish(in.stdout, in.stderr, in.stdoutDone, in.stderrDone)
+	})
+	return nil
+}
+
+func (in *instance) stop() {
+	select {
+	case <-in.exited: // idle, it ran its exit handlers
+		return
+	case <-time.After(idleExit):
+	}
+	// Windows has no SIGTERM: Signal fails there and the kill comes at once.
+	if in.cmd.Process.Signal(syscall.SIGTERM) == nil {
+		select {
+		case <-in.exited:
+			return
+		case <-time.After(killGrace):
+		}
+	}
+	in.cmd.Process.Kill()
+	<-in.exited
+}
+
+func signalName(s syscall.Signal) string {
+	switch s {
+	case syscall.SIGKILL:
+		return "SIGKILL"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGSEGV:
+		return "SIGSEGV"
+	case syscall.SIGABRT:
+		return "SIGABRT"
+	case syscall.SIGBUS:
+		return "SIGBUS"
+	case syscall.SIGILL:
+		return "SIGILL"
+	case syscall.SIGFPE:
+		return "SIGFPE"
+	}
+	return fmt.Sprintf("signal %d", int(s))
+}

@@ -1,0 +1,1 @@
+export type Handler = (event: { queryStringParameters: Record<string, string> | null }) => Promise<{ statusCode: number; body: string }>;

@@ -45,6 +45,7 @@ type Artifact struct {
 	// transport is what the binary speaks: known from its build info for an old
 	// aws-lambda-go, else learned at its first start.
 	transport atomic.Int32
+	warned    atomic.Bool // the user heard that the binary speaks only RPC
 }
 
 var _ functions.Artifact = (*Artifact)(nil)

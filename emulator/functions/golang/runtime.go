@@ -1,8 +1,12 @@
 // Package golang runs Go Netlify functions as production does: it builds the
 // function's main package with go build and runs the binary as Lambda's provided.al2
-// runtime runs a bootstrap, serving it the Lambda Runtime API on a local port. Binaries
-// built with an aws-lambda-go from before the Runtime API are detected and spoken to
-// over the legacy _LAMBDA_SERVER_PORT net/rpc protocol instead.
+// runtime runs a bootstrap, serving it the Lambda Runtime API on a local port.
+//
+// Binaries that know only the legacy go1.x protocol (net/rpc on _LAMBDA_SERVER_PORT)
+// are spoken to in that protocol instead. They are recognized by their build info
+// (aws-lambda-go before v1.18.0, which would wait forever on a random port), or by
+// exiting at their first start with a complaint about _LAMBDA_SERVER_PORT; the
+// artifact remembers it, so later starts go straight to RPC.
 package golang
 
 import (
@@ -68,19 +72,33 @@ func (r *Runtime) Start(ctx context.Context, a functions.Artifact, opts function
 	if r.opts.ForceRPC && art.noRPC {
 		return nil, fmt.Errorf("start %s: it was built with -tags lambda.norpc, so it cannot speak RPC", art.fn.Name)
 	}
-	if r.opts.ForceRPC || art.Transport() == TransportRPC {
+	if r.opts.ForceRPC {
+		return nilIfFailed(startRPC(ctx, r, art, opts))
+	}
+	if art.Transport() == TransportRPC {
+		warnLegacy(art, opts)
 		return nilIfFailed(startRPC(ctx, r, art, opts))
 	}
 	in, err := startRuntimeAPI(ctx, r, art, opts)
 	if err == errLegacyBinary {
 		// Remembered for the artifact: later starts go straight to RPC.
 		art.transport.Store(int32(TransportRPC))
+		warnLegacy(art, opts)
 		return nilIfFailed(startRPC(ctx, r, art, opts))
 	}
 	if err == nil {
 		art.transport.Store(int32(TransportRuntimeAPI))
 	}
 	return nilIfFailed(in, err)
+}
+
+// warnLegacy says once per build that the function only runs here: Lambda's
+// provided.al2 runtime, which Netlify runs Go functions on, does not speak RPC.
+func warnLegacy(art *Artifact, opts functions.StartOptions) {
+	if opts.Log != nil && art.warned.CompareAndSwap(false, true) {
+		opts.Log("stderr", "dev: "+art.fn.Name+" speaks only the retired go1.x protocol (aws-lambda-go before v1.18.0); "+
+			"dev runs it, but Netlify's provided.al2 runtime will not: go get github.com/aws/aws-lambda-go@latest")
+	}
 }
 
 // nilIfFailed keeps a nil *Instance from becoming a non-nil functions.Instance.

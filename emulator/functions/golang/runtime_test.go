@@ -423,8 +423,11 @@ func TestLegacyBinaryFallsBackToRPC(t *testing.T) {
 		if err := invokeError(t, in, invocation("/panic")); !errors.As(err, &fe) || fe.Fatal {
 			t.Errorf("start %d: panic gave %v", i, err)
 		}
-		if rec.mentions("_LAMBDA_SERVER_PORT") {
+		if rec.mentions("[_LAMBDA_SERVER_PORT]") {
 			t.Errorf("start %d: the fallback's cue reached the log: %q", i, rec.lines)
+		}
+		if warned := rec.mentions("go1.x protocol"); warned != (i == 0) {
+			t.Errorf("start %d: warned %v: %q", i, warned, rec.lines)
 		}
 	}
 }
@@ -592,5 +595,72 @@ func TestStartTimeout(t *testing.T) {
 	}
 	if took := time.Since(began); took > 3*time.Second {
 		t.Errorf("the timeout took %v", took)
+	}
+}
+
+func TestVersionBefore(t *testing.T) {
+	for v, want := range map[string]bool{
+		"v1.17.0": true, "v1.6.0": true, "v0.9.1": true, "v1.17.1-0.20200601000000-abcdefabcdef": true,
+		"v1.18.0": false, "v1.55.1": false, "v2.0.0": false, "(devel)": false, "": false,
+	} {
+		if got := versionBefore(v, 1, 18); got != want {
+			t.Errorf("versionBefore(%q) = %v", v, got)
+		}
+	}
+}
+
+// TestOldAWSLambdaGo runs a function built with aws-lambda-go v1.17.0, which knows only
+// RPC and, given no _LAMBDA_SERVER_PORT, waits forever on a random port. It needs that
+// version in the module cache: go mod download github.com/aws/aws-lambda-go@v1.17.0.
+func TestOldAWSLambdaGo(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module old\n\ngo 1.26\n\nrequire github.com/aws/aws-lambda-go v1.17.0\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(`package main
+
+import "github.com/aws/aws-lambda-go/lambda"
+
+func main() {
+	lambda.Start(func() (map[string]any, error) { return map[string]any{"statusCode": 200, "body": "old"}, nil })
+}
+`), 0o644)
+	t.Setenv("GOFLAGS", "-mod=mod")
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOSUMDB", "off")
+	fn := &functions.Function{Name: "old", Kind: functions.KindGo, Entry: dir, Dir: dir, SiteDir: dir}
+	a, err := New(Options{CacheDir: cacheDir}).Build(context.Background(), fn)
+	if err != nil {
+		t.Skipf("aws-lambda-go v1.17.0 is not in the module cache: %v", err)
+	}
+	art := a.(*Artifact)
+	if art.Transport() != TransportRPC {
+		t.Fatalf("the build info did not tell an RPC-only binary: %v", art.Transport())
+	}
+	in, err := New(Options{CacheDir: cacheDir, StartTimeout: 3 * time.Second}).Start(context.Background(), art, functions.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if res := invoke(t, in, invocation("/")); res.Body != "old" {
+		t.Errorf("%+v", res)
+	}
+}
+
+func TestNoRPCBuild(t *testing.T) {
+	opts := Options{CacheDir: t.TempDir(), BuildFlags: []string{"-tags=lambda.norpc"}}
+	a, err := New(opts).Build(context.Background(), testFunction("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := New(opts).Start(context.Background(), a, functions.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if res := invoke(t, in, invocation("/")); res.StatusCode != 200 {
+		t.Errorf("%+v", res)
+	}
+	opts.ForceRPC = true
+	if _, err := New(opts).Start(context.Background(), a, functions.StartOptions{}); err == nil || !strings.Contains(err.Error(), "lambda.norpc") {
+		t.Errorf("forcing RPC on a norpc binary: %v", err)
 	}
 }

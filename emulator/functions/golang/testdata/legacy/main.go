@@ -1,5 +1,5 @@
-// legacy behaves like a binary built with an aws-lambda-go from before the Runtime API:
-// without _LAMBDA_SERVER_PORT it fails as that library did, with it it serves net/rpc.
+// legacy stands for a binary that knows only the _LAMBDA_SERVER_PORT RPC protocol and
+// says so when that variable is missing; with it, it serves net/rpc.
 package main
 
 import (

@@ -33,13 +33,14 @@ func fixture(t testing.TB, name string) *functions.Function {
 	return &functions.Function{Name: name, Kind: functions.KindJS, Entry: matches[0], Dir: dir, SiteDir: siteDir}
 }
 
-// testRuntime is a Runtime that bundles into a temporary folder; it skips without node.
+// testRuntime is a Runtime that bundles into a temporary folder. Without node it fails:
+// CI installs Node, and a missing node must not pass silently.
 func testRuntime(t testing.TB) *Runtime {
 	t.Helper()
 	cache := t.TempDir()
 	rt := New(Options{CacheDir: func(fn *functions.Function) string { return filepath.Join(cache, fn.Name) }})
 	if err := rt.Check(); err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	return rt
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/identity-dev/dev/emulator/tokens"
@@ -23,7 +24,19 @@ type ClientContexts struct {
 	SiteURL     string
 	AdminTTL    time.Duration
 	Now         func() time.Time
+
+	// The admin token and the contexts without a user are the same for every request
+	// until the token is renewed, which happens when a minute of its life has passed.
+	mu       sync.Mutex
+	mintedAt time.Time
+	admin    string
+	anonJS   json.RawMessage
+	anonGo   json.RawMessage
 }
+
+// adminRenewal is how long one admin token is handed out before a fresh one is minted,
+// so every function receives a token with most of its lifetime left.
+const adminRenewal = time.Minute
 
 var bearer = regexp.MustCompile(`^(?:B|b)earer (\S+)$`)
 
@@ -70,12 +83,21 @@ func (c *ClientContexts) Build(authorization string) (js, lambda json.RawMessage
 	if ttl <= 0 {
 		ttl = DefaultAdminTokenTTL
 	}
-	admin, err := c.Signer.AdminToken(now().Add(ttl))
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("mint the functions' admin token: %w", err)
-	}
 	user = c.verifiedUser(authorization)
-	id := identityInfo{URL: c.IdentityURL, Token: admin}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := now()
+	if c.admin == "" || t.Sub(c.mintedAt) >= adminRenewal || t.Before(c.mintedAt) {
+		admin, err := c.Signer.AdminToken(t.Add(ttl))
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("mint the functions' admin token: %w", err)
+		}
+		c.admin, c.mintedAt, c.anonJS, c.anonGo = admin, t, nil, nil
+	}
+	if user == nil && c.anonJS != nil {
+		return c.anonJS, c.anonGo, nil, nil
+	}
+	id := identityInfo{URL: c.IdentityURL, Token: c.admin}
 	custom, err := json.Marshal(netlifyCustom{Identity: id, User: user, SiteURL: c.SiteURL})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("encode clientContext: %w", err)
@@ -89,6 +111,9 @@ func (c *ClientContexts) Build(authorization string) (js, lambda json.RawMessage
 	lambda, err = json.Marshal(lc)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("encode clientContext: %w", err)
+	}
+	if user == nil {
+		c.anonJS, c.anonGo = js, lambda
 	}
 	return js, lambda, user, nil
 }

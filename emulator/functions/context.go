@@ -19,17 +19,20 @@ var localGeo = map[string]any{
 	"postalCode":  "00000",
 }
 
-// edgeHeaders are the headers Netlify's edge adds to a function's request.
+// edgeHeaders are the headers Netlify's edge adds to a function's request; they are
+// the same for every request, so they are made once.
 func (s *Server) edgeHeaders() map[string]string {
-	geo, _ := json.Marshal(localGeo)
-	siteID := s.siteID()
-	return map[string]string{
-		"x-nf-geo":            base64.StdEncoding.EncodeToString(geo),
-		"x-nf-site-id":        siteID,
-		"x-nf-account-id":     "local-account",
-		"x-nf-deploy-context": "dev",
-		"x-country":           "XX",
-	}
+	s.edgeOnce.Do(func() {
+		geo, _ := json.Marshal(localGeo)
+		s.edge = map[string]string{
+			"x-nf-geo":            base64.StdEncoding.EncodeToString(geo),
+			"x-nf-site-id":        s.siteID(),
+			"x-nf-account-id":     "local-account",
+			"x-nf-deploy-context": "dev",
+			"x-country":           "XX",
+		}
+	})
+	return s.edge
 }
 
 func (s *Server) siteID() string {
@@ -40,22 +43,23 @@ func (s *Server) siteID() string {
 }
 
 // v2Context is the data of a v2 function's context argument that makes sense locally.
+// Only ip and requestId change between requests; the rest is encoded once.
 func (s *Server) v2Context(r *http.Request, requestID, baseURL string) json.RawMessage {
-	site := baseURL
-	if s.opts.Contexts != nil && s.opts.Contexts.SiteURL != "" {
-		site = s.opts.Contexts.SiteURL
-	}
-	b, _ := json.Marshal(map[string]any{
-		"account":   map[string]string{"id": "local-account"},
-		"deploy":    map[string]any{"context": "dev", "id": "0", "published": false},
-		"geo":       localGeo,
-		"ip":        clientIP(r),
-		"params":    map[string]string{},
-		"requestId": requestID,
-		"server":    map[string]string{"region": "local"},
-		"site":      map[string]string{"id": s.siteID(), "name": siteName(site), "url": site},
+	s.v2Once.Do(func() {
+		site := baseURL
+		if s.opts.Contexts != nil && s.opts.Contexts.SiteURL != "" {
+			site = s.opts.Contexts.SiteURL
+		}
+		enc := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+		s.v2Head = `{"account":` + enc(map[string]string{"id": "local-account"}) +
+			`,"deploy":` + enc(map[string]any{"context": "dev", "id": "0", "published": false}) +
+			`,"geo":` + enc(localGeo) + `,"ip":`
+		s.v2Tail = `,"server":` + enc(map[string]string{"region": "local"}) +
+			`,"site":` + enc(map[string]string{"id": s.siteID(), "name": siteName(site), "url": site}) + `}`
 	})
-	return b
+	ip, _ := json.Marshal(clientIP(r))
+	id, _ := json.Marshal(requestID)
+	return json.RawMessage(s.v2Head + string(ip) + `,"params":{},"requestId":` + string(id) + s.v2Tail)
 }
 
 func siteName(url string) string {

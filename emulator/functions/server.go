@@ -56,9 +56,14 @@ type InvocationRecord struct {
 type Server struct {
 	opts Options
 
-	mu        sync.RWMutex
-	pools     map[string]*pool
-	conflicts map[string]error
+	mu             sync.RWMutex
+	pools          map[string]*pool
+	conflicts      map[string]error
+	edgeOnce       sync.Once
+	edge           map[string]string
+	v2Once         sync.Once
+	v2Head, v2Tail string
+
 	// builders bounds the builds that run at once, per runtime: go build already uses
 	// every core, while esbuild takes milliseconds.
 	builders map[Kind]chan struct{}

@@ -1,0 +1,130 @@
+package devserver
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func benchSite(b *testing.B, opts Options) (*testServer, string) {
+	b.Helper()
+	srv, dir := startSite(b, "bench", opts)
+	return srv, dir
+}
+
+// latencies calls url n times in a row and reports p50 and p99.
+func latencies(b *testing.B, client *http.Client, url string) {
+	b.Helper()
+	for i := 0; i < 50; i++ { // warm: instance started, connection open
+		get(b, client, url)
+	}
+	d := make([]time.Duration, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		get(b, client, url)
+		d[i] = time.Since(start)
+	}
+	b.StopTimer()
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(d[len(d)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+func get(b *testing.B, client *http.Client, url string) string {
+	resp, err := client.Get(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b.Fatalf("%s: %d %s", url, resp.StatusCode, body)
+	}
+	return string(body)
+}
+
+// BenchmarkJSFunctionWarm: a warm JS function returning a small JSON, over HTTP on loopback.
+func BenchmarkJSFunctionWarm(b *testing.B) {
+	srv, _ := benchSite(b, Options{})
+	latencies(b, srv.client, srv.URL()+"/.netlify/functions/hello")
+}
+
+// BenchmarkGoFunctionWarm: the same in Go.
+func BenchmarkGoFunctionWarm(b *testing.B) {
+	srv, _ := benchSite(b, Options{})
+	latencies(b, srv.client, srv.URL()+"/.netlify/functions/hello-go")
+}
+
+// BenchmarkJSFunctionThroughput: ten concurrent clients on a JS hello function.
+func BenchmarkJSFunctionThroughput(b *testing.B) {
+	srv, _ := benchSite(b, Options{FunctionConcurrency: 4})
+	url := srv.URL() + "/.netlify/functions/hello"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	for i := 0; i < 100; i++ {
+		get(b, client, url)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for c := 0; c < 10; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				get(b, client, url)
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
+
+// reload measures from the save of an edit to the first answer with the new code.
+func reload(b *testing.B, file, url, from, to string) {
+	b.Helper()
+	srv, dir := benchSite(b, Options{})
+	path := filepath.Join(dir, file)
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := srv.client
+	get(b, client, srv.URL()+url)
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		want := strings.Replace(from, "world", "edit"+string(rune('a'+i%26)), 1)
+		time.Sleep(200 * time.Millisecond) // let the watcher settle between edits
+		start := time.Now()
+		if err := os.WriteFile(path, []byte(strings.Replace(string(orig), from, want, 1)), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		for !strings.Contains(get(b, client, srv.URL()+url), strings.Trim(want, `"\`)) {
+			if time.Since(start) > 60*time.Second {
+				b.Fatal("the edit was never served")
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		total += time.Since(start)
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/reload")
+	_ = to
+}
+
+// BenchmarkJSReload: a JS edit, saved, until it is served.
+func BenchmarkJSReload(b *testing.B) {
+	reload(b, "netlify/functions/hello.js", "/.netlify/functions/hello", `"world"`, "")
+}
+
+// BenchmarkGoReload: a Go edit, saved, until it is served (go build included).
+func BenchmarkGoReload(b *testing.B) {
+	reload(b, "netlify/functions/hello-go/main.go", "/.netlify/functions/hello-go", `"world"`, "")
+}

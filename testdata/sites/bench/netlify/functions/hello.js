@@ -1,0 +1,1 @@
+exports.handler = async () => ({ statusCode: 200, headers: { "content-type": "application/json" }, body: '{"hello":"world"}' });

@@ -2,10 +2,13 @@ package devserver
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/identity-dev/dev/emulator/functions"
 	"github.com/identity-dev/dev/emulator/identity"
+	"github.com/identity-dev/dev/emulator/journal"
 )
 
 func (s *Server) routes() http.Handler {
@@ -15,6 +18,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("DELETE /.netlify/dev/api/mail", s.clearMail)
 	mux.HandleFunc("POST /.netlify/dev/api/reset", s.reset)
 	mux.HandleFunc("GET /.netlify/dev/api/functions", s.listFunctions)
+	mux.HandleFunc("GET /.netlify/dev/api/events", s.listEvents)
+	mux.HandleFunc("GET /.netlify/dev/api/events/{id}", s.getEvent)
 	if s.fns != nil {
 		mux.Handle(functions.Prefix, s.fns)
 	}
@@ -54,6 +59,34 @@ func (s *Server) listFunctions(w http.ResponseWriter, _ *http.Request) {
 		list = append(list, s.fns.List()...)
 	}
 	writeJSON(w, http.StatusOK, list)
+}
+
+// GET /.netlify/dev/api/events[?kind=&function=&user=&limit=]: the journal, newest first.
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	entries, err := s.store.Entries(r.Context(), journal.Query{
+		Kind: journal.Kind(q.Get("kind")), Function: q.Get("function"), User: q.Get("user"), Limit: limit,
+	})
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, apiError{Code: 500, Msg: "read journal: " + err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, entries)
+}
+
+// GET /.netlify/dev/api/events/{id}: one entry with its full request and response.
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
+	e, err := s.store.Entry(r.Context(), r.PathValue("id"))
+	if errors.Is(err, identity.ErrNotFound) {
+		writeJSON(w, http.StatusNotFound, apiError{Code: 404, Msg: "no journal entry " + r.PathValue("id") + "; dev events list shows them"})
+		return
+	}
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, apiError{Code: 500, Msg: "read journal: " + err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, e)
 }
 
 // DELETE /.netlify/dev/api/mail

@@ -60,6 +60,7 @@ type Server struct {
 	http     *http.Server
 	url      string
 	fns      *functions.Server
+	notes    notes
 }
 
 // New opens the store and listens; Serve then answers requests.
@@ -97,8 +98,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		External: external, BcryptCost: opts.BcryptCost, Version: opts.Version,
 	}
 	dispatcher := &hooks.Dispatcher{
-		InstanceID: instanceID, Webhook: opts.Webhook,
+		InstanceID: instanceID, Secret: secret, Webhook: opts.Webhook,
 		Attempts: opts.HookAttempts, Timeout: opts.HookTimeout,
+		Record: s.recordHook,
 	}
 	s.api = identity.New(cfg, db, identity.WithObserver(&logObserver{log: opts.Log}), identity.WithHooks(dispatcher))
 	if opts.FunctionsDir != "" && len(opts.Runtimes) > 0 {
@@ -108,8 +110,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 			Contexts: &functions.ClientContexts{
 				Signer: s.api.Signer(), IdentityURL: s.url + IdentityPrefix, SiteURL: siteURL, AdminTTL: opts.AdminTokenTTL,
 			},
-			BaseURL: s.URL, SiteID: instanceID, Log: opts.Log,
+			BaseURL: s.URL, SiteID: instanceID, Log: opts.Log, OnInvoke: s.recordInvocation,
 		})
+		dispatcher.Functions = s.fns
 		if err := s.fns.Load(ctx); err != nil {
 			s.Close()
 			return nil, err

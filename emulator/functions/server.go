@@ -50,6 +50,7 @@ type InvocationRecord struct {
 	Status   int
 	Err      error
 	Duration time.Duration
+	Hook     bool // invoked as an identity hook, not over HTTP
 }
 
 // Server serves the functions of one folder and keeps them built and warm.

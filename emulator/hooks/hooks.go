@@ -4,6 +4,7 @@
 package hooks
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/identity-dev/dev/emulator/identity"
+	"github.com/identity-dev/dev/emulator/journal"
 	"github.com/identity-dev/dev/emulator/tokens"
 )
 
@@ -32,15 +34,39 @@ type Webhook struct {
 	Events []string // of validate, signup, login
 }
 
-// Dispatcher implements identity.Hooks.
+// Functions is where function hooks go: the site's identity-* functions.
+type Functions interface {
+	Has(name string) bool
+	// InvokeHook sends the hook request to the function and answers as Netlify's edge
+	// answers GoTrue: a status, headers and body; an error only when ctx ended.
+	InvokeHook(ctx context.Context, name string, header http.Header, body []byte) (int, http.Header, []byte, error)
+}
+
+// Dispatcher implements identity.Hooks: the outgoing webhook when one is set,
+// otherwise the identity-{event} functions (and their -background variants), signed
+// with the instance secret, as production does.
 type Dispatcher struct {
 	InstanceID string
+	Secret     string // the instance JWT secret, which signs function hook requests
+	Functions  Functions
 	Webhook    *Webhook
 	Attempts   int           // DefaultAttempts when 0
 	Timeout    time.Duration // DefaultTimeout when 0
-	Client     *http.Client  // http.DefaultClient's transport when nil
+	Client     *http.Client  // http.DefaultClient when nil
 	Clock      func() time.Time
+	Record     journal.Recorder // hears every attempt
 }
+
+// target is one place an event goes.
+type target struct {
+	kind     journal.Kind
+	function string // for function hooks
+	url      string // for the webhook
+	secret   string
+}
+
+// FunctionName is the function that receives an event.
+func FunctionName(event identity.Event) string { return "identity-" + string(event) }
 
 var _ identity.Hooks = (*Dispatcher)(nil)
 
@@ -57,16 +83,53 @@ type WebhookResponse struct {
 	UserMetaData map[string]any `json:"user_metadata,omitempty"`
 }
 
-// Trigger sends event to the webhook when it subscribes to it.
+// Trigger delivers event to each of its targets in turn; the first failure ends it.
+// A later target sees the user as the earlier ones changed it.
 func (d *Dispatcher) Trigger(ctx context.Context, event identity.Event, user *identity.User) (*identity.HookResult, error) {
-	if d.Webhook == nil || d.Webhook.URL == "" || !d.subscribed(event) {
-		return nil, nil
+	var merged *identity.HookResult
+	u := user.Clone()
+	for _, t := range d.targets(event) {
+		body, err := json.Marshal(Body{Event: event, InstanceID: d.InstanceID, User: u})
+		if err != nil {
+			return nil, fmt.Errorf("encode %s hook body: %w", event, err)
+		}
+		res, err := d.deliver(ctx, event, t, u, body)
+		if err != nil {
+			return nil, err
+		}
+		if res != nil {
+			if merged == nil {
+				merged = &identity.HookResult{}
+			}
+			if res.AppMetaData != nil {
+				merged.AppMetaData, u.AppMetaData = res.AppMetaData, res.AppMetaData
+			}
+			if res.UserMetaData != nil {
+				merged.UserMetaData, u.UserMetaData = res.UserMetaData, res.UserMetaData
+			}
+		}
 	}
-	body, err := json.Marshal(Body{Event: event, InstanceID: d.InstanceID, User: user})
-	if err != nil {
-		return nil, fmt.Errorf("encode %s hook body: %w", event, err)
+	return merged, nil
+}
+
+// targets are where event goes: the webhook alone while one is set, else the functions.
+func (d *Dispatcher) targets(event identity.Event) []target {
+	if d.Webhook != nil && d.Webhook.URL != "" {
+		if !d.subscribed(event) {
+			return nil
+		}
+		return []target{{kind: journal.KindWebhook, url: d.Webhook.URL, secret: d.Webhook.Secret}}
 	}
-	return d.deliver(ctx, event, d.Webhook.URL, d.Webhook.Secret, body)
+	if d.Functions == nil {
+		return nil
+	}
+	var out []target
+	for _, name := range []string{FunctionName(event), FunctionName(event) + "-background"} {
+		if d.Functions.Has(name) {
+			out = append(out, target{kind: journal.KindHook, function: name, url: "/.netlify/functions/" + name, secret: d.Secret})
+		}
+	}
+	return out
 }
 
 func (d *Dispatcher) subscribed(event identity.Event) bool {
@@ -80,7 +143,7 @@ func (d *Dispatcher) subscribed(event identity.Event) bool {
 
 // deliver makes up to Attempts attempts: 200, 202 and 204 pass; any other status and
 // a timeout are tried again at once; a connection failure ends it.
-func (d *Dispatcher) deliver(ctx context.Context, event identity.Event, url, secret string, body []byte) (*identity.HookResult, error) {
+func (d *Dispatcher) deliver(ctx context.Context, event identity.Event, t target, user *identity.User, body []byte) (*identity.HookResult, error) {
 	attempts, timeout := d.Attempts, d.Timeout
 	if attempts <= 0 {
 		attempts = DefaultAttempts
@@ -89,7 +152,20 @@ func (d *Dispatcher) deliver(ctx context.Context, event identity.Event, url, sec
 		timeout = DefaultTimeout
 	}
 	for i := 0; i < attempts; i++ {
-		payload, status, err := d.attempt(ctx, event, url, secret, body, timeout)
+		start := time.Now()
+		header, err := d.header(event, t.secret, body)
+		if err != nil {
+			return nil, err
+		}
+		var payload []byte
+		var status int
+		var respHeader http.Header
+		if t.kind == journal.KindHook {
+			payload, status, respHeader, err = d.attemptFunction(ctx, t.function, header, body, timeout)
+		} else {
+			payload, status, respHeader, err = d.attempt(ctx, t.url, header, body, timeout)
+		}
+		d.record(event, t, user, i+1, attempts, header, body, status, respHeader, payload, err, time.Since(start))
 		switch {
 		case err != nil && isTimeout(err):
 			if i == attempts-1 {
@@ -112,46 +188,96 @@ func isTimeout(err error) bool {
 	return errors.As(err, &t)
 }
 
-// attempt sends the request once, answering the body and status, or an error in
-// GoTrue's shape (502 when no connection was made, 500 when it broke mid-way).
-func (d *Dispatcher) attempt(ctx context.Context, event identity.Event, url, secret string, body []byte, timeout time.Duration) ([]byte, int, error) {
+// header is the request's headers: GoTrue's, signed when there is a secret.
+func (d *Dispatcher) header(event identity.Event, secret string, body []byte) (http.Header, error) {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Netlify-Event", "identity_"+string(event))
+	if secret != "" {
+		sig, err := tokens.SignWebhook(secret, d.InstanceID, body, d.now())
+		if err != nil {
+			return nil, identity.HookError(http.StatusInternalServerError, "Failed build signing string", err)
+		}
+		h.Set("X-Webhook-Signature", sig)
+	}
+	return h, nil
+}
+
+// attempt sends the request to the webhook once, answering the body and status, or an
+// error in GoTrue's shape (502 when no connection was made, 500 when it broke mid-way).
+func (d *Dispatcher) attempt(ctx context.Context, url string, header http.Header, body []byte, timeout time.Duration) ([]byte, int, http.Header, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	gotConn := false
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { gotConn = true }})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(string(body)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return nil, 0, identity.HookError(http.StatusInternalServerError, "Failed to make request object", err)
+		return nil, 0, nil, identity.HookError(http.StatusInternalServerError, "Failed to make request object", err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Netlify-Event", "identity_"+string(event))
-	if secret != "" {
-		sig, err := tokens.SignWebhook(secret, d.InstanceID, body, d.now())
-		if err != nil {
-			return nil, 0, identity.HookError(http.StatusInternalServerError, "Failed build signing string", err)
-		}
-		req.Header.Set("X-Webhook-Signature", sig)
-	}
+	req.Header = header.Clone()
 	resp, err := d.client().Do(req)
 	if err != nil {
 		var ne net.Error
 		if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-			return nil, 0, timeoutError{err}
+			return nil, 0, nil, timeoutError{err}
 		}
 		if gotConn {
-			return nil, 0, identity.HookError(http.StatusInternalServerError, "Failed to trigger webhook to "+url, err)
+			return nil, 0, nil, identity.HookError(http.StatusInternalServerError, "Failed to trigger webhook to "+url, err)
 		}
-		return nil, 0, identity.HookError(http.StatusBadGateway, "Failed to connect to "+url, err)
+		return nil, 0, nil, identity.HookError(http.StatusBadGateway, "Failed to connect to "+url, err)
 	}
 	defer resp.Body.Close()
 	payload, err := io.ReadAll(resp.Body)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, 0, timeoutError{err}
+			return nil, 0, nil, timeoutError{err}
 		}
-		return nil, 0, identity.HookError(http.StatusInternalServerError, "Failed to trigger webhook to "+url, err)
+		return nil, 0, nil, identity.HookError(http.StatusInternalServerError, "Failed to trigger webhook to "+url, err)
 	}
-	return payload, resp.StatusCode, nil
+	return payload, resp.StatusCode, resp.Header, nil
+}
+
+// attemptFunction invokes a function hook once.
+func (d *Dispatcher) attemptFunction(ctx context.Context, name string, header http.Header, body []byte, timeout time.Duration) ([]byte, int, http.Header, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	status, respHeader, payload, err := d.Functions.InvokeHook(ctx, name, header, body)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, 0, nil, timeoutError{err}
+		}
+		return nil, 0, nil, identity.HookError(http.StatusInternalServerError, "Failed to trigger webhook to /.netlify/functions/"+name, err)
+	}
+	return payload, status, respHeader, nil
+}
+
+// record writes one attempt to the journal.
+func (d *Dispatcher) record(event identity.Event, t target, user *identity.User, attempt, attempts int, header http.Header, body []byte,
+	status int, respHeader http.Header, payload []byte, err error, took time.Duration) {
+	if d.Record == nil {
+		return
+	}
+	e := &journal.Entry{
+		ID: tokens.NewUUID(), Kind: t.kind, Event: string(event), Function: t.function, Target: t.url,
+		UserID: user.ID, UserEmail: user.Email, Attempt: attempt, Attempts: attempts,
+		Request:    journal.Request{Method: http.MethodPost, URL: t.url, Header: header, Body: body},
+		DurationMS: float64(took.Microseconds()) / 1000, CreatedAt: d.now().UTC(),
+	}
+	switch {
+	case err != nil:
+		e.Outcome, e.Error = "error", err.Error()
+		if isTimeout(err) {
+			e.Outcome = "timeout"
+		}
+	case status == http.StatusOK || status == http.StatusAccepted || status == http.StatusNoContent:
+		e.Outcome = "pass"
+	default:
+		e.Outcome = "reject"
+	}
+	if err == nil {
+		e.Response = &journal.Response{Status: status, Header: respHeader, Body: payload}
+	}
+	d.Record(e)
 }
 
 // parseAnswer reads a passing answer: empty means no change; otherwise it must be JSON.

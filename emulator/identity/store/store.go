@@ -194,7 +194,7 @@ func (s *SQLite) run(ctx context.Context, db *sql.DB, fn func(identity.Tx) error
 // Reset deletes all users, tokens, mail and audit entries.
 func (s *SQLite) Reset(ctx context.Context) error {
 	return s.Update(ctx, func(t identity.Tx) error {
-		for _, table := range []string{"refresh_tokens", "users", "mail", "audit_log"} {
+		for _, table := range []string{"refresh_tokens", "users", "mail", "audit_log", "journal"} {
 			if _, err := t.(*tx).tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 				return fmt.Errorf("reset %s: %w", table, err)
 			}

@@ -170,7 +170,7 @@ func TestSchemaVersionIsRecorded(t *testing.T) {
 	}
 	defer raw.Close()
 	var v int
-	if err := raw.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != 1 {
+	if err := raw.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != 2 {
 		t.Fatalf("user_version = %d, %v", v, err)
 	}
 }

@@ -1,0 +1,211 @@
+package devserver
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/identity-dev/dev/emulator/hooks"
+	"github.com/identity-dev/dev/emulator/identity"
+	"github.com/identity-dev/dev/emulator/journal"
+	"github.com/identity-dev/dev/emulator/tokens"
+)
+
+func (s *testServer) signup(t testing.TB, email string) *response {
+	t.Helper()
+	return s.do(t, "POST", s.identityURL("/signup"), `{"email":"`+email+`","password":"pw","data":{"full_name":"Test"}}`, "Content-Type: application/json")
+}
+
+func (s *testServer) events(t testing.TB, query string) []journal.Entry {
+	t.Helper()
+	var out []journal.Entry
+	s.do(t, "GET", s.URL()+"/.netlify/dev/api/events?"+query, "").json(t, &out)
+	return out
+}
+
+func claimsOf(t testing.TB, jwt string) map[string]any {
+	t.Helper()
+	parts := strings.Split(jwt, ".")
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c map[string]any
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestIdentityFunctionHooks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips running real JS and Go hook functions")
+	}
+	const secret = "hooks-test-secret"
+	srv, _ := startSite(t, "hooks", Options{JWTSecret: secret, HookTimeout: time.Second})
+	instanceID := srv.API().Config().InstanceID
+	admin, _ := srv.AdminToken(time.Hour)
+
+	t.Run("validate on signup: the 8-key user, and its answer replaces app_metadata", func(t *testing.T) {
+		r := srv.signup(t, "ann@allowed.test")
+		var u identity.User
+		r.json(t, &u)
+		if r.Status != 200 || u.AppMetaData["validated"] != true || u.AppMetaData["provider"] != "email" || u.AppMetaData["seen"] != "validate" ||
+			u.AppMetaData["keys"] != "id,aud,role,email,app_metadata,user_metadata,created_at,updated_at" || u.AppMetaData["instance"] != instanceID {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		entries := srv.events(t, "kind=hook&user=ann@allowed.test")
+		if len(entries) != 1 || entries[0].Function != "identity-validate" || entries[0].Outcome != "pass" {
+			t.Fatalf("journal %+v", entries)
+		}
+		e := entries[0]
+		if e.Request.Header.Get("X-Netlify-Event") != "identity_validate" || e.Request.Header.Get("Content-Type") != "application/json" {
+			t.Fatalf("headers %v", e.Request.Header)
+		}
+		if err := tokens.VerifyWebhook(secret, instanceID, e.Request.Header.Get("X-Webhook-Signature"), e.Request.Body); err != nil {
+			t.Fatalf("signature: %v", err)
+		}
+		var body map[string]json.RawMessage
+		if json.Unmarshal(e.Request.Body, &body) != nil || len(body) != 3 || string(body["event"]) != `"validate"` {
+			t.Fatalf("body %s", e.Request.Body)
+		}
+	})
+
+	t.Run("verify fires signup (Go), not login; the token carries its answer", func(t *testing.T) {
+		tok := srv.mailToken(t, "ann@allowed.test", identity.MailConfirmation)
+		r := srv.do(t, "POST", srv.identityURL("/verify"), `{"type":"signup","token":"`+tok+`"}`, "Content-Type: application/json")
+		var tr identity.TokenResponse
+		r.json(t, &tr)
+		app, _ := claimsOf(t, tr.AccessToken)["app_metadata"].(map[string]any)
+		if r.Status != 200 || app["roles"] == nil || app["provider"] != "email" || app["confirmed_in_payload"] != false || app["signature_header"] != true {
+			t.Fatalf("%d %s; app_metadata %v", r.Status, r.Body, app)
+		}
+		if got := srv.events(t, "kind=hook&function=identity-login&user=ann@allowed.test"); len(got) != 0 {
+			t.Fatalf("login fired on /verify: %+v", got)
+		}
+	})
+
+	t.Run("login fires login with confirmed_at and clientContext.identity", func(t *testing.T) {
+		form := url.Values{"grant_type": {"password"}, "username": {"ann@allowed.test"}, "password": {"pw"}}
+		r := srv.do(t, "POST", srv.identityURL("/token"), form.Encode(), "Content-Type: application/x-www-form-urlencoded")
+		var tr identity.TokenResponse
+		r.json(t, &tr)
+		meta, _ := claimsOf(t, tr.AccessToken)["user_metadata"].(map[string]any)
+		if r.Status != 200 || meta["logins"] != float64(1) || meta["confirmed"] != true || meta["identity"] != true || meta["full_name"] != "Test" {
+			t.Fatalf("%d %s; user_metadata %v", r.Status, r.Body, meta)
+		}
+		r = srv.do(t, "POST", srv.identityURL("/token"), url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tr.RefreshToken}}.Encode(), "Content-Type: application/x-www-form-urlencoded")
+		if r.Status != 200 || len(srv.events(t, "kind=hook&function=identity-login&user=ann@allowed.test")) != 1 {
+			t.Fatalf("refresh fired login, or failed: %d %s", r.Status, r.Body)
+		}
+	})
+
+	t.Run("a rejecting validate runs three times, blocks with 422 and leaves no user", func(t *testing.T) {
+		r := srv.signup(t, "eve@elsewhere.test")
+		if r.Status != 422 || string(r.Body) != `{"code":422,"msg":"Failed to handle signup webhook"}` {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		if got := srv.events(t, "kind=hook&user=eve@elsewhere.test"); len(got) != 3 || got[0].Outcome != "reject" || got[0].Attempt != 3 {
+			t.Fatalf("journal %+v", got)
+		}
+		list := srv.do(t, "GET", srv.identityURL("/admin/users?filter=eve"), "", "Authorization: Bearer "+admin)
+		if !strings.Contains(string(list.Body), `"users":[]`) {
+			t.Fatalf("rejected user exists: %s", list.Body)
+		}
+	})
+
+	t.Run("a non-JSON 200 is a 500 and leaves no user", func(t *testing.T) {
+		r := srv.signup(t, "text@allowed.test")
+		var he identity.HTTPError
+		r.json(t, &he)
+		if r.Status != 500 || he.Message != "Webhook returned malformed JSON: invalid character 'O' looking for beginning of value" || he.ErrorID == "" {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
+
+	t.Run("a slow validate times out three times: 504", func(t *testing.T) {
+		r := srv.signup(t, "slow@allowed.test")
+		if r.Status != 504 || !strings.Contains(string(r.Body), `"msg":"Failed to perform webhook in time frame (1 seconds)"`) {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		if got := srv.events(t, "kind=hook&user=slow@allowed.test"); len(got) != 3 || got[0].Outcome != "timeout" {
+			t.Fatalf("journal %+v", got)
+		}
+	})
+
+	t.Run("a rejecting login issues no token", func(t *testing.T) {
+		r := srv.do(t, "POST", srv.identityURL("/admin/users"), `{"email":"blocked@allowed.test","password":"pw","confirm":true}`, "Authorization: Bearer "+admin, "Content-Type: application/json")
+		if r.Status != 200 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		form := url.Values{"grant_type": {"password"}, "username": {"blocked@allowed.test"}, "password": {"pw"}}
+		r = srv.do(t, "POST", srv.identityURL("/token"), form.Encode(), "Content-Type: application/x-www-form-urlencoded")
+		if r.Status != 422 || strings.Contains(string(r.Body), "access_token") {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
+
+	t.Run("usermodified never blocks", func(t *testing.T) {
+		var list struct{ Users []identity.User }
+		srv.do(t, "GET", srv.identityURL("/admin/users?filter=ann"), "", "Authorization: Bearer "+admin).json(t, &list)
+		r := srv.do(t, "PUT", srv.identityURL("/admin/users/"+list.Users[0].ID), `{"user_metadata":{"x":1}}`, "Authorization: Bearer "+admin, "Content-Type: application/json")
+		if r.Status != 200 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		if got := srv.events(t, "function=identity-usermodified"); len(got) != 3 || got[0].Outcome != "reject" {
+			t.Fatalf("journal %+v", got)
+		}
+	})
+
+	t.Run("invite fires validate, accepting it fires signup", func(t *testing.T) {
+		r := srv.do(t, "POST", srv.identityURL("/invite"), `{"email":"inv@allowed.test"}`, "Authorization: Bearer "+admin, "Content-Type: application/json")
+		if r.Status != 200 || !strings.Contains(string(r.Body), `"seen":"validate"`) {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		tok := srv.mailToken(t, "inv@allowed.test", identity.MailInvite)
+		r = srv.do(t, "POST", srv.identityURL("/verify"), `{"type":"signup","token":"`+tok+`","password":"pw"}`, "Content-Type: application/json")
+		if r.Status != 200 || len(srv.events(t, "function=identity-signup&user=inv@allowed.test")) != 1 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
+}
+
+func TestAutoconfirmFiresValidateThenSignup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips running real hook functions")
+	}
+	srv, _ := startSite(t, "hooks", Options{Autoconfirm: true})
+	r := srv.signup(t, "auto@allowed.test")
+	var u identity.User
+	r.json(t, &u)
+	if r.Status != 200 || u.ConfirmedAt == nil || u.AppMetaData["roles"] == nil || u.AppMetaData["validated"] != true {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	got := srv.events(t, "kind=hook&user=auto@allowed.test")
+	if len(got) != 2 || got[1].Function != "identity-validate" || got[0].Function != "identity-signup" {
+		t.Fatalf("journal %+v", got)
+	}
+}
+
+func TestWebhookReplacesFunctionHooks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips running real hook functions")
+	}
+	rc := &receiver{answer: hookAnswer{204, ""}}
+	hs := httptest.NewServer(rc)
+	defer hs.Close()
+	srv, _ := startSite(t, "hooks", Options{Webhook: &hooks.Webhook{URL: hs.URL, Events: []string{"validate", "signup", "login"}}})
+	if r := srv.signup(t, "anyone@elsewhere.test"); r.Status != 200 {
+		t.Fatalf("the rejecting validate function ran although a webhook is set: %d %s", r.Status, r.Body)
+	}
+	if got := rc.take(defaultHookAnswer); len(got) != 1 || got[0].event != "validate" || got[0].signature != "" {
+		t.Fatalf("webhook deliveries %+v", got)
+	}
+	if got := srv.events(t, "user=anyone@elsewhere.test"); len(got) != 1 || got[0].Kind != journal.KindWebhook {
+		t.Fatalf("journal %+v", got)
+	}
+}

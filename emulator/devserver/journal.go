@@ -1,0 +1,157 @@
+package devserver
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/identity-dev/dev/emulator/functions"
+	"github.com/identity-dev/dev/emulator/journal"
+	"github.com/identity-dev/dev/emulator/term"
+	"github.com/identity-dev/dev/emulator/tokens"
+)
+
+// recordHook journals one hook or webhook attempt and logs it, with what production
+// would make of it the first time each surprising thing happens.
+func (s *Server) recordHook(e *journal.Entry) {
+	if err := s.store.AddEntry(contextBackground(), e); err != nil {
+		s.opts.Log.Event(term.KindHook, "journal", term.Fail, err.Error(), 0)
+	}
+	who := e.Function
+	if who == "" {
+		who = "webhook " + e.Target
+	}
+	subject := fmt.Sprintf("%s %s %s", who, e.Event, e.UserEmail)
+	outcome, result := term.OK, e.Outcome
+	if e.Response != nil {
+		result = fmt.Sprintf("%s %d", e.Outcome, e.Response.Status)
+	}
+	if e.Attempts > 1 && (e.Attempt > 1 || e.Outcome != "pass") {
+		result += fmt.Sprintf(" (attempt %d of %d)", e.Attempt, e.Attempts)
+	}
+	if e.Outcome != "pass" {
+		outcome = term.Warn
+		if e.Error != "" {
+			result += ": " + e.Error
+		}
+	}
+	s.opts.Log.Event(term.KindHook, subject, outcome, result, msDuration(e.DurationMS))
+	for _, note := range s.notes.explain(e) {
+		s.opts.Log.Event(term.KindHook, who, term.Info, note, 0)
+	}
+}
+
+// recordInvocation journals a function invoked over HTTP (hook invocations are
+// journaled as hooks).
+func (s *Server) recordInvocation(rec functions.InvocationRecord) {
+	if rec.Hook {
+		return
+	}
+	var ev functions.Event
+	_ = json.Unmarshal(rec.Request.Event, &ev)
+	e := &journal.Entry{
+		ID: tokens.NewUUID(), Kind: journal.KindFunction, Function: rec.Function,
+		Request:    journal.Request{Method: ev.HTTPMethod, URL: ev.RawURL, Header: headerOf(ev.MultiValueHeaders), Body: []byte(ev.Body)},
+		Outcome:    "ok",
+		DurationMS: float64(rec.Duration.Microseconds()) / 1000, CreatedAt: nowUTC(),
+	}
+	if rec.Err != nil {
+		e.Outcome, e.Error = "error", rec.Err.Error()
+	}
+	if rec.Response != nil && rec.Response.Lambda != nil {
+		e.Response = &journal.Response{Status: rec.Status, Body: rec.Response.Lambda}
+	} else {
+		e.Response = &journal.Response{Status: rec.Status}
+	}
+	if err := s.store.AddEntry(contextBackground(), e); err != nil {
+		s.opts.Log.Event(term.KindFunction, "journal", term.Fail, err.Error(), 0)
+	}
+}
+
+func headerOf(m map[string][]string) http.Header {
+	h := http.Header{}
+	for k, vs := range m {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	return h
+}
+
+// notes says, once per cause, what production does that would surprise a developer.
+type notes struct {
+	mu   sync.Mutex
+	said map[string]bool
+}
+
+func (n *notes) once(key string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.said == nil {
+		n.said = map[string]bool{}
+	}
+	if n.said[key] {
+		return false
+	}
+	n.said[key] = true
+	return true
+}
+
+func (n *notes) explain(e *journal.Entry) []string {
+	who := e.Function
+	if who == "" {
+		who = "the webhook"
+	}
+	var out []string
+	switch e.Outcome {
+	case "reject":
+		if e.Attempt == 1 && e.Attempts > 1 && n.once("retry:"+who) {
+			out = append(out, fmt.Sprintf("%s answered %d: production calls it again at once, %d times in all, so side effects (mail, database writes) happen %d times", who, e.Response.Status, e.Attempts, e.Attempts))
+		}
+		if e.Attempt == e.Attempts && n.once("reject:"+who) {
+			msg := fmt.Sprintf("%s rejected the %s (status %d, attempt %d of %d): the client gets 422 \"Failed to handle signup webhook\"", who, e.Event, e.Response.Status, e.Attempt, e.Attempts)
+			if len(strings.TrimSpace(string(e.Response.Body))) > 0 {
+				msg += "; your function's message never reaches the browser in production"
+			}
+			out = append(out, msg)
+		}
+	case "timeout":
+		if n.once("timeout:" + who) {
+			out = append(out, fmt.Sprintf("%s did not answer within the hook time limit: production tries again and, after the last attempt, the client gets 504 \"Failed to perform webhook in time frame\"", who))
+		}
+	case "pass":
+		body := strings.TrimSpace(string(e.Response.Body))
+		if body == "" {
+			break
+		}
+		var answer map[string]json.RawMessage
+		if json.Unmarshal([]byte(body), &answer) != nil {
+			if n.once("nonjson:" + who) {
+				out = append(out, fmt.Sprintf("%s answered %d with a body that is not JSON: production fails the operation with 500 \"Webhook returned malformed JSON\"; answer 204, or 200 with a JSON object", who, e.Response.Status))
+			}
+			break
+		}
+		if raw, ok := answer["app_metadata"]; ok && string(raw) != "null" {
+			var app map[string]any
+			if json.Unmarshal(raw, &app) == nil {
+				if _, has := app["provider"]; !has && n.once("provider:"+who) {
+					out = append(out, fmt.Sprintf("%s returned app_metadata without provider: production replaces the whole map, so provider is gone; copy user.app_metadata and add to it", who))
+				}
+			}
+		}
+		if e.DurationMS > 4000 && n.once("slow:"+who) {
+			out = append(out, fmt.Sprintf("%s took %.1fs: production gives up after 5s and tries again", who, e.DurationMS/1000))
+		}
+	}
+	return out
+}
+
+func contextBackground() context.Context { return context.Background() }
+
+func nowUTC() time.Time { return time.Now().UTC() }
+
+func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }

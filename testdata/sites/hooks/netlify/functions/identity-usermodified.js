@@ -1,0 +1,2 @@
+// Fails on purpose: usermodified never blocks.
+exports.handler = async () => ({ statusCode: 500, body: "nope" });

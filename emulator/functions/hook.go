@@ -64,4 +64,3 @@ func hostOf(url string) string {
 	}
 	return url
 }
-

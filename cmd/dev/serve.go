@@ -195,7 +195,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	}
 	fnDir := o.site.FunctionsDir(siteDir, o.Functions)
 	opts := devserver.Options{
-		SiteDir: siteDir, FunctionsDir: fnDir, FunctionTimeout: o.FunctionTimeout, FunctionConcurrency: o.FunctionConcurrency,
+		SiteDir: siteDir, FunctionsDir: fnDir, PublishDir: o.site.PublishDir(siteDir), FunctionTimeout: o.FunctionTimeout, FunctionConcurrency: o.FunctionConcurrency,
 		Runtimes: map[functions.Kind]functions.Runtime{
 			functions.KindJS: nodejs.New(nodejs.Options{}),
 			functions.KindGo: golang.New(golang.Options{}),

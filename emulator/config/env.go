@@ -32,6 +32,22 @@ func (s *Site) FunctionsDir(siteDir, flag string) string {
 	return dir
 }
 
+// PublishDir is the folder of the site's pages: [dev] publish, else [build] publish,
+// else the site root. A relative path is relative to the site root.
+func (s *Site) PublishDir(siteDir string) string {
+	dir := siteDir
+	switch {
+	case s.Dev.Publish != nil && *s.Dev.Publish != "":
+		dir = *s.Dev.Publish
+	case s.Build.Publish != nil && *s.Build.Publish != "":
+		dir = *s.Build.Publish
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(siteDir, dir)
+	}
+	return dir
+}
+
 // EnvSource names where a function's environment variable came from.
 type EnvSource string
 

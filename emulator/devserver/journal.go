@@ -113,7 +113,7 @@ func (n *notes) explain(e *journal.Entry) []string {
 			out = append(out, fmt.Sprintf("%s answered %d: production calls it again at once, %d times in all, so side effects (mail, database writes) happen %d times", who, e.Response.Status, e.Attempts, e.Attempts))
 		}
 		if e.Attempt == e.Attempts && n.once("reject:"+who) {
-			msg := fmt.Sprintf("%s rejected the %s (status %d, attempt %d of %d): the client gets 422 \"Failed to handle signup webhook\"", who, e.Event, e.Response.Status, e.Attempt, e.Attempts)
+			msg := fmt.Sprintf("%s rejected the %s (status %d, attempt %d of %d): the client gets 422 \"Failed to handle signup webhook\"", who, operationOf(e.Event), e.Response.Status, e.Attempt, e.Attempts)
 			if len(strings.TrimSpace(string(e.Response.Body))) > 0 {
 				msg += "; your function's message never reaches the browser in production"
 			}
@@ -155,3 +155,16 @@ func contextBackground() context.Context { return context.Background() }
 func nowUTC() time.Time { return time.Now().UTC() }
 
 func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
+
+// operationOf names what an event's rejection refuses.
+func operationOf(event string) string {
+	switch event {
+	case "validate":
+		return "signup"
+	case "signup":
+		return "confirmation"
+	case "login":
+		return "login"
+	}
+	return event
+}

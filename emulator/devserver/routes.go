@@ -4,7 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
+	"path"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/identity-dev/dev/emulator/functions"
 	"github.com/identity-dev/dev/emulator/identity"
@@ -23,10 +27,55 @@ func (s *Server) routes() http.Handler {
 	if s.fns != nil {
 		mux.Handle(functions.Prefix, s.fns)
 	}
+	if s.opts.PublishDir != "" {
+		mux.Handle("/", staticSite(s.opts.PublishDir))
+	}
 	mux.HandleFunc("/.netlify/dev/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{Code: http.StatusNotFound, Msg: "No dev API at " + r.URL.Path + "; see docs/dev-api.md"})
 	})
 	return mux
+}
+
+// staticSite serves the publish folder: a path without a file is tried as path.html
+// and path/index.html, as Netlify's pretty URLs do; dot files are never served.
+func staticSite(dir string) http.Handler {
+	files := http.FileServer(http.Dir(dir))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, part := range strings.Split(r.URL.Path, "/") {
+			if strings.HasPrefix(part, ".") {
+				http.NotFound(w, r)
+				return
+			}
+		}
+		p := filepath.Join(dir, filepath.FromSlash(path.Clean("/"+r.URL.Path)))
+		if st, err := os.Stat(p); err != nil || (st.IsDir() && !fileExists(filepath.Join(p, "index.html"))) {
+			if fileExists(p + ".html") {
+				r2 := r.Clone(r.Context())
+				r2.URL.Path += ".html"
+				serveFile(w, r2, p+".html")
+				return
+			}
+			if fileExists(filepath.Join(dir, "404.html")) {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.WriteHeader(http.StatusNotFound)
+				b, _ := os.ReadFile(filepath.Join(dir, "404.html"))
+				_, _ = w.Write(b)
+				return
+			}
+			http.NotFound(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+func serveFile(w http.ResponseWriter, r *http.Request, file string) {
+	http.ServeFile(w, r, file)
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }
 
 type apiError struct {

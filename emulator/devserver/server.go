@@ -49,6 +49,8 @@ type Options struct {
 	FunctionTimeout     time.Duration
 	FunctionConcurrency int
 	AdminTokenTTL       time.Duration
+	// PublishDir is served for every other path, when set.
+	PublishDir string
 }
 
 // Server is a running dev serve.

@@ -7,9 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -43,27 +41,13 @@ func newMailCmd(io streams, runF func(context.Context, *mailOptions) error) *cob
 }
 
 func runMail(ctx context.Context, o *mailOptions) error {
-	endpoint := strings.TrimRight(o.URL, "/") + "/.netlify/dev/api/mail"
+	path := "/mail"
 	if o.To != "" {
-		endpoint += "?to=" + url.QueryEscape(o.To)
+		path += "?to=" + url.QueryEscape(o.To)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+	body, err := devAPI(ctx, http.MethodGet, o.URL, path)
 	if err != nil {
-		return fmt.Errorf("--url %s: %w", o.URL, err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("no dev serve answered at %s (start one with \"dev serve\", or point --url at it): %w", o.URL, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("read mail from %s: %w", o.URL, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s answered %s: %s", endpoint, resp.Status, strings.TrimSpace(string(body)))
+		return err
 	}
 	if o.JSON {
 		_, err := o.io.Out.Write(body)
@@ -71,7 +55,7 @@ func runMail(ctx context.Context, o *mailOptions) error {
 	}
 	var mails []identity.Mail
 	if err := json.Unmarshal(body, &mails); err != nil {
-		return fmt.Errorf("%s did not answer with mail JSON (is it a dev serve?): %w", endpoint, err)
+		return fmt.Errorf("%s did not answer with mail JSON (is it a dev serve?): %w", o.URL, err)
 	}
 	return printMail(o.io.Out, mails)
 }

@@ -24,6 +24,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /.netlify/dev/api/functions", s.listFunctions)
 	mux.HandleFunc("GET /.netlify/dev/api/events", s.listEvents)
 	mux.HandleFunc("GET /.netlify/dev/api/events/{id}", s.getEvent)
+	mux.HandleFunc("POST /.netlify/dev/api/events/{id}/replay", s.replayEvent)
 	if s.fns != nil {
 		mux.Handle(functions.Prefix, s.fns)
 	}
@@ -136,6 +137,26 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, e)
+}
+
+// POST /.netlify/dev/api/events/{id}/replay[?function=NAME]: sends a journaled hook
+// request again, re-signed; answers {"old","new"}.
+func (s *Server) replayEvent(w http.ResponseWriter, r *http.Request) {
+	old, err := s.store.Entry(r.Context(), r.PathValue("id"))
+	if errors.Is(err, identity.ErrNotFound) {
+		writeJSON(w, http.StatusNotFound, apiError{Code: 404, Msg: "no journal entry " + r.PathValue("id") + "; dev events list shows them"})
+		return
+	}
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, apiError{Code: 500, Msg: "read journal: " + err.Error()})
+		return
+	}
+	fresh, err := s.hooks.Replay(r.Context(), old, r.URL.Query().Get("function"))
+	if err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{Code: 422, Msg: "replay " + old.ID + ": " + err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]*journal.Entry{"old": old, "new": fresh})
 }
 
 // DELETE /.netlify/dev/api/mail

@@ -62,6 +62,7 @@ type Server struct {
 	http     *http.Server
 	url      string
 	fns      *functions.Server
+	hooks    *hooks.Dispatcher
 	notes    notes
 }
 
@@ -104,6 +105,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		Attempts: opts.HookAttempts, Timeout: opts.HookTimeout,
 		Record: s.recordHook,
 	}
+	s.hooks = dispatcher
 	s.api = identity.New(cfg, db, identity.WithObserver(&logObserver{log: opts.Log}), identity.WithHooks(dispatcher))
 	if opts.FunctionsDir != "" && len(opts.Runtimes) > 0 {
 		s.fns = functions.NewServer(functions.Options{

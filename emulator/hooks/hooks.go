@@ -307,3 +307,45 @@ func (d *Dispatcher) now() time.Time {
 	}
 	return time.Now()
 }
+
+// Replay sends a journaled hook or webhook request again, once, re-signed with a new
+// iat (and to another function when function is set), records the attempt and
+// returns its entry.
+func (d *Dispatcher) Replay(ctx context.Context, old *journal.Entry, function string) (*journal.Entry, error) {
+	t := target{kind: old.Kind, function: old.Function, url: old.Target}
+	switch {
+	case function != "":
+		if d.Functions == nil || !d.Functions.Has(function) {
+			return nil, fmt.Errorf("no function %q to replay to", function)
+		}
+		t = target{kind: journal.KindHook, function: function, url: "/.netlify/functions/" + function, secret: d.Secret}
+	case old.Kind == journal.KindHook:
+		if d.Functions == nil || !d.Functions.Has(old.Function) {
+			return nil, fmt.Errorf("function %q is gone; replay to another with --function", old.Function)
+		}
+		t.secret = d.Secret
+	case old.Kind == journal.KindWebhook:
+		if d.Webhook != nil && d.Webhook.URL == old.Target {
+			t.secret = d.Webhook.Secret
+		}
+	default:
+		return nil, fmt.Errorf("entry %s is a %s, not a hook delivery", old.ID, old.Kind)
+	}
+	var recorded *journal.Entry
+	record := d.Record
+	d2 := *d
+	d2.Record = func(e *journal.Entry) {
+		e.ReplayOf = old.ID
+		recorded = e
+		if record != nil {
+			record(e)
+		}
+	}
+	d2.Attempts = 1
+	user := &identity.User{ID: old.UserID, Email: old.UserEmail}
+	_, err := d2.deliver(ctx, identity.Event(old.Event), t, user, old.Request.Body)
+	if recorded == nil {
+		return nil, err
+	}
+	return recorded, nil
+}

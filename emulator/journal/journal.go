@@ -36,6 +36,7 @@ type Entry struct {
 	Outcome    string    `json:"outcome"`
 	Error      string    `json:"error,omitempty"`
 	DurationMS float64   `json:"duration_ms"`
+	ReplayOf   string    `json:"replay_of,omitempty"` // the entry this one sent again
 	CreatedAt  time.Time `json:"created_at"`
 }
 

@@ -104,6 +104,7 @@ var recordedMailTokens = map[string][2]string{
 type delivery struct {
 	event     string
 	signature string
+	header    http.Header
 	body      []byte
 }
 
@@ -120,6 +121,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.deliveries = append(rc.deliveries, delivery{
 		event:     strings.TrimPrefix(r.Header.Get("X-Netlify-Event"), "identity_"),
 		signature: r.Header.Get("X-Webhook-Signature"),
+		header:    r.Header.Clone(),
 		body:      body,
 	})
 	a := rc.answer
@@ -159,6 +161,7 @@ func TestReplayRecordedExchanges(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	var delivered []delivery
 	ids := map[string]string{}    // recorded id → ours
 	values := map[string]string{} // recorded token → ours
 	var lastAccess string
@@ -209,6 +212,7 @@ func TestReplayRecordedExchanges(t *testing.T) {
 		compareBodies(t, i, name, ex.ResponseBody, resp.Body, ids, values, &lastAccess)
 
 		got := rc.take(defaultHookAnswer)
+		delivered = append(delivered, got...)
 		var events []string
 		for _, d := range got {
 			events = append(events, d.event)
@@ -222,6 +226,80 @@ func TestReplayRecordedExchanges(t *testing.T) {
 	}
 	if replayed < 100 {
 		t.Fatalf("replayed %d exchanges; the recording has more than 100 that apply", replayed)
+	}
+	compareDeliveries(t, recordedWebhookDeliveries(t), delivered)
+}
+
+// recordedDelivery is a webhook delivery as the transcript shows it.
+type recordedDelivery struct {
+	title  string
+	header map[string][]string
+	body   []byte
+}
+
+// recordedWebhookDeliveries reads every "Webhook delivery" of the transcript: its
+// headers and the raw body bytes as sent.
+func recordedWebhookDeliveries(t *testing.T) []recordedDelivery {
+	t.Helper()
+	b, err := os.ReadFile("../../testdata/gotrue/gotrue-transcript.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []recordedDelivery
+	sections := strings.Split(string(b), "**Webhook delivery #")[1:]
+	for _, sec := range sections {
+		d := recordedDelivery{title: strings.SplitN(sec, "\n", 2)[0]}
+		blocks := strings.Split(sec, "```json\n")
+		var meta struct {
+			Headers map[string][]string `json:"headers"`
+		}
+		if err := json.Unmarshal([]byte(strings.SplitN(blocks[1], "\n```", 2)[0]), &meta); err != nil {
+			t.Fatalf("delivery %s: headers: %v", d.title, err)
+		}
+		d.header = meta.Headers
+		raw := strings.SplitN(sec, "Body (raw bytes as sent):\n```json\n", 2)
+		if len(raw) != 2 {
+			t.Fatalf("delivery %s has no raw body", d.title)
+		}
+		d.body = []byte(strings.SplitN(raw[1], "\n```", 2)[0])
+		out = append(out, d)
+	}
+	return out
+}
+
+// compareDeliveries compares each delivery the emulator made with the recorded one:
+// the body's keys, order and values (ids, times and the instance id by shape) and the
+// headers GoTrue sends.
+func compareDeliveries(t *testing.T, recorded []recordedDelivery, got []delivery) {
+	t.Helper()
+	if len(recorded) != len(got) {
+		t.Fatalf("%d deliveries, the recording has %d", len(got), len(recorded))
+	}
+	for i, rec := range recorded {
+		want, err := parseOrdered(rec.body)
+		if err != nil {
+			t.Fatalf("recorded delivery %s: %v", rec.title, err)
+		}
+		have, err := parseOrdered(got[i].body)
+		if err != nil {
+			t.Fatalf("delivery %d: body is not JSON: %s", i+1, got[i].body)
+		}
+		for _, n := range []*node{want, have} {
+			if id := n.get("instance_id"); id != nil {
+				id.value = "<instance>"
+			}
+		}
+		if w, g := want.normalized(""), have.normalized(""); w != g {
+			t.Errorf("delivery %s: body differs\n got:      %s\n recorded: %s", rec.title, g, w)
+		}
+		for _, h := range []string{"Content-Type", "X-Netlify-Event", "User-Agent", "Accept-Encoding"} {
+			if w, g := strings.Join(rec.header[h], ","), got[i].header.Get(h); w != g {
+				t.Errorf("delivery %s: header %s = %q, recorded %q", rec.title, h, g, w)
+			}
+		}
+		if (len(rec.header["X-Webhook-Signature"]) > 0) != (got[i].signature != "") {
+			t.Errorf("delivery %s: signature present = %v, recorded %v", rec.title, got[i].signature != "", rec.header["X-Webhook-Signature"])
+		}
 	}
 }
 

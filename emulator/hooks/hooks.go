@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"strconv"
 	"strings"
 	"time"
 
@@ -241,6 +242,11 @@ func (d *Dispatcher) attempt(ctx context.Context, url string, header http.Header
 func (d *Dispatcher) attemptFunction(ctx context.Context, name string, header http.Header, body []byte, timeout time.Duration) ([]byte, int, http.Header, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	// What Go's HTTP client adds on the wire, as the function sees it in production.
+	header = header.Clone()
+	header.Set("User-Agent", "Go-http-client/1.1")
+	header.Set("Accept-Encoding", "gzip")
+	header.Set("Content-Length", strconv.Itoa(len(body)))
 	status, respHeader, payload, err := d.Functions.InvokeHook(ctx, name, header, body)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {

@@ -62,6 +62,8 @@ func (a *API) verifySignup(r *http.Request, params *VerifyParams) (*TokenRespons
 			return nil, internalError("Error encrypting password").withInternal(err)
 		}
 		user.EncryptedPassword = hash
+		// GoTrue saves the password before the hook, which stamps updated_at.
+		user.UpdatedAt = nowMicro(a.clock)
 	}
 	token := user.ConfirmationToken
 
@@ -101,6 +103,7 @@ func (a *API) verifyRecovery(r *http.Request, params *VerifyParams) (*TokenRespo
 	}
 	token := user.RecoveryToken
 	user.RecoveryToken = ""
+	user.UpdatedAt = nowMicro(a.clock) // clearing the token is saved before any hook
 	confirming := !user.IsConfirmed()
 	if confirming {
 		// Recovery doubles as confirmation; GoTrue wraps every failure here as a 500.

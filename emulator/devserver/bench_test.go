@@ -1,16 +1,23 @@
 package devserver
 
 import (
+	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/identity-dev/dev/emulator/identity"
+	"github.com/identity-dev/dev/emulator/tokens"
 )
 
 func benchSite(b *testing.B, opts Options) (*testServer, string) {
@@ -127,4 +134,69 @@ func BenchmarkJSReload(b *testing.B) {
 // BenchmarkGoReload: a Go edit, saved, until it is served (go build included).
 func BenchmarkGoReload(b *testing.B) {
 	reload(b, "netlify/functions/hello-go/main.go", "/.netlify/functions/hello-go", `"world"`, "")
+}
+
+// BenchmarkFlowWithJSHooks: signup → verify → login in process (no HTTP client), with
+// warm identity-validate, identity-signup and identity-login JS functions.
+func BenchmarkFlowWithJSHooks(b *testing.B) {
+	srv, _ := startSite(b, "hooks-bench", Options{})
+	h := srv.Handler()
+	call := func(method, path, body, ctype string) []byte {
+		r := httptest.NewRequest(method, path, strings.NewReader(body))
+		r.Header.Set("Content-Type", ctype)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 {
+			b.Fatalf("%s %s: %d %s", method, path, w.Code, w.Body)
+		}
+		return w.Body.Bytes()
+	}
+	flow := func(i int) {
+		email := "bench" + strconv.Itoa(i) + "@example.com"
+		call("POST", IdentityPrefix+"/signup", `{"email":"`+email+`","password":"pw"}`, "application/json")
+		var mails []struct{ Token string }
+		_ = json.Unmarshal(call("GET", "/.netlify/dev/api/mail?to="+email, "", ""), &mails)
+		call("POST", IdentityPrefix+"/verify", `{"type":"signup","token":"`+mails[0].Token+`"}`, "application/json")
+		body := call("POST", IdentityPrefix+"/token", "grant_type=password&username="+email+"&password=pw", "application/x-www-form-urlencoded")
+		if !strings.Contains(string(body), "access_token") {
+			b.Fatalf("login: %s", body)
+		}
+	}
+	for i := 0; i < 20; i++ {
+		flow(-i - 1)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		flow(i)
+	}
+}
+
+// BenchmarkHookDelivery: one identity event delivered to a warm JS function that
+// answers at once, against the same function invoked directly: the difference is what
+// the hook machinery adds.
+func BenchmarkHookDelivery(b *testing.B) {
+	srv, _ := startSite(b, "hooks-bench", Options{})
+	user := &identity.User{ID: tokens.NewUUID(), Email: "h@example.com", AppMetaData: map[string]any{"provider": "email"}, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	for i := 0; i < 50; i++ {
+		if _, err := srv.hooks.Trigger(context.Background(), identity.EventValidate, user); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var hook, direct time.Duration
+	body := []byte(`{"event":"validate","instance_id":"x","user":{"app_metadata":{}}}`)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if _, err := srv.hooks.Trigger(context.Background(), identity.EventValidate, user); err != nil {
+			b.Fatal(err)
+		}
+		hook += time.Since(start)
+		start = time.Now()
+		if _, _, _, err := srv.Functions().InvokeHook(context.Background(), "identity-validate", http.Header{"Content-Type": {"application/json"}}, body); err != nil {
+			b.Fatal(err)
+		}
+		direct += time.Since(start)
+	}
+	b.ReportMetric(float64(hook.Microseconds())/1000/float64(b.N), "ms/hook")
+	b.ReportMetric(float64(direct.Microseconds())/1000/float64(b.N), "ms/invoke")
 }

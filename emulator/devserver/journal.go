@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -18,9 +17,7 @@ import (
 // recordHook journals one hook or webhook attempt and logs it, with what production
 // would make of it the first time each surprising thing happens.
 func (s *Server) recordHook(e *journal.Entry) {
-	if err := s.store.AddEntry(contextBackground(), e); err != nil {
-		s.opts.Log.Event(term.KindHook, "journal", term.Fail, err.Error(), 0)
-	}
+	s.journal.add(e)
 	who := e.Function
 	if who == "" {
 		who = "webhook " + e.Target
@@ -51,11 +48,9 @@ func (s *Server) recordInvocation(rec functions.InvocationRecord) {
 	if rec.Hook {
 		return
 	}
-	var ev functions.Event
-	_ = json.Unmarshal(rec.Request.Event, &ev)
 	e := &journal.Entry{
 		ID: tokens.NewUUID(), Kind: journal.KindFunction, Function: rec.Function,
-		Request:    journal.Request{Method: ev.HTTPMethod, URL: ev.RawURL, Header: headerOf(ev.MultiValueHeaders), Body: []byte(ev.Body)},
+		Request:    journal.Request{Method: rec.Method, URL: rec.URL, Header: rec.Header, Body: rec.Body},
 		Outcome:    "ok",
 		DurationMS: float64(rec.Duration.Microseconds()) / 1000, CreatedAt: nowUTC(),
 	}
@@ -67,19 +62,87 @@ func (s *Server) recordInvocation(rec functions.InvocationRecord) {
 	} else {
 		e.Response = &journal.Response{Status: rec.Status}
 	}
-	if err := s.store.AddEntry(contextBackground(), e); err != nil {
-		s.opts.Log.Event(term.KindFunction, "journal", term.Fail, err.Error(), 0)
+	s.journal.add(e)
+}
+
+// journalWriter writes entries in the background, in batches, so that recording
+// costs a request nothing; sync waits until what was added is stored.
+type journalWriter struct {
+	store interface {
+		AddEntries(ctx context.Context, es []*journal.Entry) error
+	}
+	log     *term.Logger
+	mu      sync.Mutex
+	cond    *sync.Cond
+	pending []*journal.Entry
+	added   uint64
+	written uint64
+	closed  bool
+	done    chan struct{}
+}
+
+func newJournalWriter(store interface {
+	AddEntries(ctx context.Context, es []*journal.Entry) error
+}, log *term.Logger) *journalWriter {
+	w := &journalWriter{store: store, log: log, done: make(chan struct{})}
+	w.cond = sync.NewCond(&w.mu)
+	go w.loop()
+	return w
+}
+
+func (w *journalWriter) add(e *journal.Entry) {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return // a background call that ended after dev serve did
+	}
+	w.pending = append(w.pending, e)
+	w.added++
+	w.mu.Unlock()
+	w.cond.Broadcast()
+}
+
+func (w *journalWriter) loop() {
+	defer close(w.done)
+	for {
+		w.mu.Lock()
+		for len(w.pending) == 0 && !w.closed {
+			w.cond.Wait()
+		}
+		if len(w.pending) == 0 && w.closed {
+			w.mu.Unlock()
+			return
+		}
+		batch := w.pending
+		w.pending = nil
+		w.mu.Unlock()
+		if err := w.store.AddEntries(context.Background(), batch); err != nil {
+			w.log.Event(term.KindServer, "journal", term.Fail, err.Error(), 0)
+		}
+		w.mu.Lock()
+		w.written += uint64(len(batch))
+		w.mu.Unlock()
+		w.cond.Broadcast()
 	}
 }
 
-func headerOf(m map[string][]string) http.Header {
-	h := http.Header{}
-	for k, vs := range m {
-		for _, v := range vs {
-			h.Add(k, v)
-		}
+// sync waits until every entry added so far is stored.
+func (w *journalWriter) sync() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	target := w.added
+	for w.written < target && !(w.closed && len(w.pending) == 0 && w.written >= w.added) {
+		w.cond.Wait()
 	}
-	return h
+}
+
+// close writes what is pending and stops.
+func (w *journalWriter) close() {
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
+	w.cond.Broadcast()
+	<-w.done
 }
 
 // notes says, once per cause, what production does that would surprise a developer.
@@ -149,8 +212,6 @@ func (n *notes) explain(e *journal.Entry) []string {
 	}
 	return out
 }
-
-func contextBackground() context.Context { return context.Background() }
 
 func nowUTC() time.Time { return time.Now().UTC() }
 

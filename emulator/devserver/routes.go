@@ -113,6 +113,7 @@ func (s *Server) listFunctions(w http.ResponseWriter, _ *http.Request) {
 
 // GET /.netlify/dev/api/events[?kind=&function=&user=&limit=]: the journal, newest first.
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
+	s.journal.sync()
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	entries, err := s.store.Entries(r.Context(), journal.Query{
@@ -127,6 +128,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 
 // GET /.netlify/dev/api/events/{id}: one entry with its full request and response.
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
+	s.journal.sync()
 	e, err := s.store.Entry(r.Context(), r.PathValue("id"))
 	if errors.Is(err, identity.ErrNotFound) {
 		writeJSON(w, http.StatusNotFound, apiError{Code: 404, Msg: "no journal entry " + r.PathValue("id") + "; dev events list shows them"})
@@ -142,6 +144,7 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 // POST /.netlify/dev/api/events/{id}/replay[?function=NAME]: sends a journaled hook
 // request again, re-signed; answers {"old","new"}.
 func (s *Server) replayEvent(w http.ResponseWriter, r *http.Request) {
+	s.journal.sync()
 	old, err := s.store.Entry(r.Context(), r.PathValue("id"))
 	if errors.Is(err, identity.ErrNotFound) {
 		writeJSON(w, http.StatusNotFound, apiError{Code: 404, Msg: "no journal entry " + r.PathValue("id") + "; dev events list shows them"})
@@ -172,6 +175,7 @@ func (s *Server) clearMail(w http.ResponseWriter, r *http.Request) {
 // POST /.netlify/dev/api/reset: users, tokens, mail and audit log are wiped; the
 // instance secret and id stay, so minted admin tokens keep working.
 func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
+	s.journal.sync()
 	if err := s.store.Reset(r.Context()); err != nil {
 		writeJSON(w, http.StatusInternalServerError, apiError{Code: 500, Msg: "reset: " + err.Error()})
 		return

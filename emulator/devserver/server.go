@@ -64,6 +64,7 @@ type Server struct {
 	fns      *functions.Server
 	hooks    *hooks.Dispatcher
 	notes    notes
+	journal  *journalWriter
 }
 
 // New opens the store and listens; Serve then answers requests.
@@ -81,6 +82,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("open store %s: %w", opts.DB, err)
 	}
 	s := &Server{opts: opts, store: db, listener: ln}
+	s.journal = newJournalWriter(db, opts.Log)
 	s.url = "http://" + hostForURL(opts.Host, ln.Addr())
 	secret, instanceID, err := s.instanceSettings(ctx)
 	if err != nil {
@@ -211,6 +213,7 @@ func (s *Server) Close() error {
 	if s.fns != nil {
 		s.fns.Close()
 	}
+	s.journal.close()
 	if s.http != nil {
 		s.http.Close()
 	} else {

@@ -51,6 +51,11 @@ type InvocationRecord struct {
 	Err      error
 	Duration time.Duration
 	Hook     bool // invoked as an identity hook, not over HTTP
+	// The HTTP request as the client sent it.
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
 }
 
 // Server serves the functions of one folder and keeps them built and warm.
@@ -277,14 +282,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.fn.Background() {
 		w.WriteHeader(http.StatusAccepted)
-		go s.run(context.WithoutCancel(r.Context()), p, inv, DefaultBackgroundTimeout, r, nil, start)
+		go s.run(context.WithoutCancel(r.Context()), p, inv, DefaultBackgroundTimeout, r, body, nil, start)
 		return
 	}
-	s.run(r.Context(), p, inv, s.opts.Timeout, r, w, start)
+	s.run(r.Context(), p, inv, s.opts.Timeout, r, body, w, start)
 }
 
 // run invokes and, when w is set, writes the answer.
-func (s *Server) run(ctx context.Context, p *pool, inv *Invocation, timeout time.Duration, r *http.Request, w http.ResponseWriter, start time.Time) {
+func (s *Server) run(ctx context.Context, p *pool, inv *Invocation, timeout time.Duration, r *http.Request, body []byte, w http.ResponseWriter, start time.Time) {
 	resp, err := p.invoke(ctx, inv, timeout)
 	status := http.StatusAccepted
 	if w != nil {
@@ -294,7 +299,8 @@ func (s *Server) run(ctx context.Context, p *pool, inv *Invocation, timeout time
 		resp.Body.Close()
 	}
 	d := time.Since(start)
-	rec := InvocationRecord{Function: p.fn.Name, Request: inv, Response: resp, Status: status, Err: err, Duration: d}
+	rec := InvocationRecord{Function: p.fn.Name, Request: inv, Response: resp, Status: status, Err: err, Duration: d,
+		Method: r.Method, URL: s.baseURL() + r.URL.RequestURI(), Header: r.Header, Body: body}
 	if s.opts.OnInvoke != nil {
 		s.opts.OnInvoke(rec)
 	}

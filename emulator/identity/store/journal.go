@@ -16,17 +16,30 @@ var _ journal.Store = (*SQLite)(nil)
 
 // AddEntry records a journal entry.
 func (s *SQLite) AddEntry(ctx context.Context, e *journal.Entry) error {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("encode journal entry: %w", err)
-	}
-	_, err = s.writer.ExecContext(context.WithoutCancel(ctx),
-		"INSERT INTO journal (id, kind, function, user_id, user_email, entry, created_at) VALUES (?,?,?,?,?,?,?)",
-		e.ID, string(e.Kind), e.Function, e.UserID, strings.ToLower(e.UserEmail), string(b), e.CreatedAt.UnixMilli())
-	if err != nil {
-		return fmt.Errorf("write journal entry: %w", err)
-	}
-	return nil
+	return s.AddEntries(ctx, []*journal.Entry{e})
+}
+
+// JournalLimit is how many entries the journal keeps; older ones are dropped.
+const JournalLimit = 5000
+
+// AddEntries records entries in one transaction, dropping the oldest beyond JournalLimit.
+func (s *SQLite) AddEntries(ctx context.Context, es []*journal.Entry) error {
+	return s.Update(ctx, func(t identity.Tx) error {
+		defer func() {
+			_, _ = t.(*tx).exec(qPruneJournal, JournalLimit)
+		}()
+		for _, e := range es {
+			b, err := json.Marshal(e)
+			if err != nil {
+				return fmt.Errorf("encode journal entry: %w", err)
+			}
+			if _, err := t.(*tx).exec(qInsertJournal, e.ID, string(e.Kind), e.Function, e.UserID,
+				strings.ToLower(e.UserEmail), string(b), e.CreatedAt.UnixMilli()); err != nil {
+				return fmt.Errorf("write journal entry: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // Entries lists journal entries, newest first.

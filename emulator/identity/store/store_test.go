@@ -4,12 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/identity-dev/dev/emulator/identity"
+	"github.com/identity-dev/dev/emulator/journal"
 )
 
 func newUser(id, email string) *identity.User {
@@ -172,5 +174,28 @@ func TestSchemaVersionIsRecorded(t *testing.T) {
 	var v int
 	if err := raw.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != 2 {
 		t.Fatalf("user_version = %d, %v", v, err)
+	}
+}
+
+func TestJournalKeepsTheNewestEntries(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var batch []*journal.Entry
+	for i := 0; i < JournalLimit+10; i++ {
+		batch = append(batch, &journal.Entry{ID: fmt.Sprint(i), Kind: journal.KindFunction, Function: "f", CreatedAt: time.Now()})
+	}
+	if err := db.AddEntries(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Entries(ctx, journal.Query{Limit: JournalLimit + 100})
+	if err != nil || len(got) != JournalLimit || got[0].ID != fmt.Sprint(JournalLimit+9) {
+		t.Fatalf("%d entries, newest %v, err %v", len(got), got[0].ID, err)
+	}
+	if _, err := db.Entry(ctx, "0"); !errors.Is(err, identity.ErrNotFound) {
+		t.Fatalf("the oldest entry is still there: %v", err)
 	}
 }

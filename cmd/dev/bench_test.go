@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -9,6 +11,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -105,4 +109,77 @@ func BenchmarkServeIdleMemory(b *testing.B) {
 		}
 	}
 	b.ReportMetric(rss, "MB-rss")
+}
+
+// BenchmarkJSFunctionThroughput: ten concurrent clients on a JS hello function served
+// by a dev serve process of its own (the clients run in the benchmark's process).
+func BenchmarkJSFunctionThroughput(b *testing.B) {
+	bin := buildDev(b)
+	site := b.TempDir()
+	copyTree(b, filepath.Join("..", "..", "testdata", "sites", "bench"), site)
+	port := strconv.Itoa(freePort(b))
+	cmd := exec.Command(bin, "serve", "--port", port, "--dir", site)
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer stopDev(cmd)
+	url := "http://127.0.0.1:" + port + "/.netlify/functions/hello"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 30 * time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%s never answered 200", url)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for c := 0; c < 10; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				resp, err := client.Get(url)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
+
+func copyTree(b *testing.B, src, dst string) {
+	b.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
 }

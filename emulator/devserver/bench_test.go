@@ -11,8 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,31 +66,6 @@ func BenchmarkJSFunctionWarm(b *testing.B) {
 func BenchmarkGoFunctionWarm(b *testing.B) {
 	srv, _ := benchSite(b, Options{})
 	latencies(b, srv.client, srv.URL()+"/.netlify/functions/hello-go")
-}
-
-// BenchmarkJSFunctionThroughput: ten concurrent clients on a JS hello function.
-func BenchmarkJSFunctionThroughput(b *testing.B) {
-	srv, _ := benchSite(b, Options{FunctionConcurrency: 4})
-	url := srv.URL() + "/.netlify/functions/hello"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
-	for i := 0; i < 100; i++ {
-		get(b, client, url)
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	start := time.Now()
-	for c := 0; c < 10; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for next.Add(1) <= int64(b.N) {
-				get(b, client, url)
-			}
-		}()
-	}
-	wg.Wait()
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 }
 
 // reload measures from the save of an edit to the first answer with the new code.

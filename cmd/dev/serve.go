@@ -41,6 +41,7 @@ type serveOptions struct {
 	HookAttempts  int
 	HookTimeout   time.Duration
 
+	GoTrueProfile       string
 	Functions           string
 	FunctionTimeout     time.Duration
 	FunctionConcurrency int
@@ -83,6 +84,7 @@ Settings come from flags, then netlify.toml's [dev.identity] table, then default
 	f.StringSliceVar(&opts.WebhookEvents, "webhook-events", []string{"validate", "signup", "login"}, "the events --webhook-url receives")
 	f.IntVar(&opts.HookAttempts, "hook-attempts", hooks.DefaultAttempts, "attempts per identity event before the operation is blocked (production: 3)")
 	f.DurationVar(&opts.HookTimeout, "hook-timeout", hooks.DefaultTimeout, "time limit of one hook attempt (production: 5s)")
+	f.StringVar(&opts.GoTrueProfile, "gotrue-profile", "current", "current: identity-* functions fire for external providers (GoTrue since March 2026); 2024: only the outgoing webhook did")
 	f.StringVar(&opts.Functions, "functions", "", "the functions folder (default: netlify.toml's [functions] directory, else [build] functions, else netlify/functions)")
 	f.DurationVar(&opts.FunctionTimeout, "function-timeout", functions.DefaultTimeout, "time limit of one function invocation, as production's 10s")
 	f.IntVar(&opts.FunctionConcurrency, "function-concurrency", functions.DefaultConcurrency, "warm instances per function at most; more requests wait in a queue")
@@ -123,6 +125,9 @@ func (o *serveOptions) applySiteFile(cmd *cobra.Command) error {
 	if id.External != nil && set("external") {
 		o.External = id.External
 	}
+	if id.GoTrueProfile != nil && set("gotrue-profile") {
+		o.GoTrueProfile = *id.GoTrueProfile
+	}
 	if id.WebhookURL != nil && set("webhook-url") {
 		o.WebhookURL = *id.WebhookURL
 	}
@@ -138,6 +143,9 @@ func (o *serveOptions) applySiteFile(cmd *cobra.Command) error {
 func (o *serveOptions) validate() error {
 	if o.BcryptCost < 4 || o.BcryptCost > 31 {
 		return fmt.Errorf("--bcrypt-cost %d is out of range: use 4 (fast, the default) to 31", o.BcryptCost)
+	}
+	if o.GoTrueProfile != "current" && o.GoTrueProfile != "2024" {
+		return fmt.Errorf("--gotrue-profile %q: use current (GoTrue since March 2026) or 2024", o.GoTrueProfile)
 	}
 	if o.FunctionTimeout <= 0 {
 		return fmt.Errorf("--function-timeout %s: give a positive duration such as 10s", o.FunctionTimeout)
@@ -203,7 +211,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		Host: o.Host, Port: o.Port, SiteURL: o.SiteURL, JWTSecret: o.JWTSecret, DB: db,
 		Autoconfirm: o.Autoconfirm, DisableSignup: o.DisableSignup, External: o.External,
 		BcryptCost: o.BcryptCost, Version: version, Log: log,
-		HookAttempts: o.HookAttempts, HookTimeout: o.HookTimeout,
+		HookAttempts: o.HookAttempts, HookTimeout: o.HookTimeout, GoTrueProfile: o.GoTrueProfile,
 	}
 	if o.WebhookURL != "" {
 		opts.Webhook = &hooks.Webhook{URL: o.WebhookURL, Secret: o.WebhookSecret, Events: o.WebhookEvents}

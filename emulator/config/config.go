@@ -59,6 +59,7 @@ type Identity struct {
 	DB            *string  `toml:"db"`
 	BcryptCost    *int     `toml:"bcrypt_cost"`
 	External      []string `toml:"external"`
+	GoTrueProfile *string  `toml:"gotrue_profile"`
 	WebhookURL    *string  `toml:"webhook_url"`
 	WebhookSecret *string  `toml:"webhook_secret"`
 	WebhookEvents []string `toml:"webhook_events"`
@@ -84,7 +85,7 @@ func Load(dir string) (*Site, error) {
 	}
 	for _, key := range md.Undecoded() {
 		if len(key) >= 2 && key[0] == "dev" && key[1] == "identity" {
-			return nil, fmt.Errorf("%s: unknown key %q in [dev.identity]; known keys: site_url, jwt_secret, autoconfirm, disable_signup, db, bcrypt_cost, external, webhook_url, webhook_secret, webhook_events", path, key.String())
+			return nil, fmt.Errorf("%s: unknown key %q in [dev.identity]; known keys: site_url, jwt_secret, autoconfirm, disable_signup, db, bcrypt_cost, external, gotrue_profile, webhook_url, webhook_secret, webhook_events", path, key.String())
 		}
 	}
 	return s, nil

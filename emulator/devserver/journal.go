@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/identity-dev/dev/emulator/functions"
+	"github.com/identity-dev/dev/emulator/identity"
 	"github.com/identity-dev/dev/emulator/journal"
 	"github.com/identity-dev/dev/emulator/term"
 	"github.com/identity-dev/dev/emulator/tokens"
@@ -228,4 +229,14 @@ func operationOf(event string) string {
 		return "login"
 	}
 	return event
+}
+
+// hookSkipped says, once per function, that the 2024 profile kept it out of an
+// external sign-in.
+func (s *Server) hookSkipped(event identity.Event, function, provider string) {
+	if !s.notes.once("skipped:" + function) {
+		return
+	}
+	s.opts.Log.Event(term.KindHook, function, term.Info, fmt.Sprintf(
+		"not called for this %s sign-in: under --gotrue-profile 2024 (production before March 2026) external providers reached only the outgoing webhook, never identity-* functions", provider), 0)
 }

@@ -10,7 +10,8 @@ import (
 
 // logObserver turns identity requests and captured mail into log lines.
 type logObserver struct {
-	log *term.Logger
+	log    *term.Logger
+	server *Server
 }
 
 func (o *logObserver) Request(r identity.RequestRecord) {
@@ -34,6 +35,11 @@ func (o *logObserver) Request(r identity.RequestRecord) {
 		result += " " + r.Message
 	}
 	o.log.Event(term.KindIdentity, subject, outcome, result, r.Duration)
+	if s := o.server; s != nil && r.Path == "/verify" && r.Status == http.StatusOK && s.fns != nil &&
+		s.fns.Has("identity-login") && s.opts.Webhook == nil && s.notes.once("verify-login") {
+		o.log.Event(term.KindHook, "identity-login", term.Info,
+			"did not run: /verify logs the user in, but production fires no login event there (only signup); identity-login runs at the next password login", 0)
+	}
 }
 
 func (o *logObserver) MailCaptured(m *identity.Mail) {

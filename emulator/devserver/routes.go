@@ -22,6 +22,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("DELETE /.netlify/dev/api/mail", s.clearMail)
 	mux.HandleFunc("POST /.netlify/dev/api/reset", s.reset)
 	mux.HandleFunc("GET /.netlify/dev/api/functions", s.listFunctions)
+	mux.HandleFunc("GET "+identity.ProviderPath+"{provider}", s.oauthProvider)
+	mux.HandleFunc("POST "+identity.ProviderPath+"{provider}", s.oauthProvider)
 	mux.HandleFunc("GET /.netlify/dev/api/events", s.listEvents)
 	mux.HandleFunc("GET /.netlify/dev/api/events/{id}", s.getEvent)
 	mux.HandleFunc("POST /.netlify/dev/api/events/{id}/replay", s.replayEvent)

@@ -40,6 +40,9 @@ type Options struct {
 	Webhook      *hooks.Webhook
 	HookAttempts int           // production's 3 when 0
 	HookTimeout  time.Duration // production's 5 s when 0
+	// GoTrueProfile "2024" keeps function hooks out of external sign-ins, as GoTrue
+	// did before March 2026; "current" or "" fires them.
+	GoTrueProfile string
 
 	// Functions: served when FunctionsDir is set and Runtimes has a runtime for them.
 	SiteDir             string
@@ -105,10 +108,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	dispatcher := &hooks.Dispatcher{
 		InstanceID: instanceID, Secret: secret, Webhook: opts.Webhook,
 		Attempts: opts.HookAttempts, Timeout: opts.HookTimeout,
-		Record: s.recordHook,
+		Record: s.recordHook, Profile: opts.GoTrueProfile, Skipped: s.hookSkipped,
 	}
 	s.hooks = dispatcher
-	s.api = identity.New(cfg, db, identity.WithObserver(&logObserver{log: opts.Log}), identity.WithHooks(dispatcher))
+	s.api = identity.New(cfg, db, identity.WithObserver(&logObserver{log: opts.Log, server: s}), identity.WithHooks(dispatcher))
 	if opts.FunctionsDir != "" && len(opts.Runtimes) > 0 {
 		s.fns = functions.NewServer(functions.Options{
 			SiteDir: opts.SiteDir, FunctionsDir: opts.FunctionsDir, Runtimes: opts.Runtimes,

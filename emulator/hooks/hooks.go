@@ -56,6 +56,11 @@ type Dispatcher struct {
 	Client     *http.Client  // http.DefaultClient when nil
 	Clock      func() time.Time
 	Record     journal.Recorder // hears every attempt
+	// Profile "2024" reproduces GoTrue before March 2026: external (OAuth) sign-ins did
+	// not reach function hooks, only the webhook. "current" (or "") fires them.
+	Profile string
+	// Skipped hears about a function hook the 2024 profile did not call.
+	Skipped func(event identity.Event, function, provider string)
 }
 
 // target is one place an event goes.
@@ -89,7 +94,7 @@ type WebhookResponse struct {
 func (d *Dispatcher) Trigger(ctx context.Context, event identity.Event, user *identity.User) (*identity.HookResult, error) {
 	var merged *identity.HookResult
 	u := user.Clone()
-	for _, t := range d.targets(event) {
+	for _, t := range d.targets(ctx, event) {
 		body, err := json.Marshal(Body{Event: event, InstanceID: d.InstanceID, User: u})
 		if err != nil {
 			return nil, fmt.Errorf("encode %s hook body: %w", event, err)
@@ -114,7 +119,7 @@ func (d *Dispatcher) Trigger(ctx context.Context, event identity.Event, user *id
 }
 
 // targets are where event goes: the webhook alone while one is set, else the functions.
-func (d *Dispatcher) targets(event identity.Event) []target {
+func (d *Dispatcher) targets(ctx context.Context, event identity.Event) []target {
 	if d.Webhook != nil && d.Webhook.URL != "" {
 		if !d.subscribed(event) {
 			return nil
@@ -127,6 +132,12 @@ func (d *Dispatcher) targets(event identity.Event) []target {
 	var out []target
 	for _, name := range []string{FunctionName(event), FunctionName(event) + "-background"} {
 		if d.Functions.Has(name) {
+			if provider := identity.ExternalProvider(ctx); provider != "" && d.Profile == "2024" {
+				if d.Skipped != nil {
+					d.Skipped(event, name, provider)
+				}
+				continue
+			}
 			out = append(out, target{kind: journal.KindHook, function: name, url: "/.netlify/functions/" + name, secret: d.Secret})
 		}
 	}

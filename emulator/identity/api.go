@@ -28,6 +28,7 @@ type API struct {
 
 	dummyOnce sync.Once
 	dummy     []byte
+	codes     codes
 	// Observe, when set, hears about each request and each captured mail.
 	observer Observer
 }
@@ -72,6 +73,8 @@ func New(cfg Config, store Store, opts ...Option) *API {
 	}
 	a.routes = map[string]map[string]handler{
 		"/health":      {"GET": a.health},
+		"/authorize":   {"GET": a.authorize},
+		"/callback":    {"GET": a.callback},
 		"/settings":    {"GET": a.settings},
 		"/signup":      {"POST": a.signup},
 		"/recover":     {"POST": a.recover},

@@ -30,7 +30,7 @@ func (s *Server) InvokeHook(ctx context.Context, name string, header http.Header
 	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < timeout {
 		timeout = 0 // the hook's own limit is shorter; ctx carries it
 	}
-	resp, err := p.invoke(ctx, inv, timeout)
+	resp, err := p.invoke(ctx, inv, s.limit(name, timeout))
 	rec := httptest.NewRecorder()
 	status := http.StatusAccepted
 	if p.fn.Background() && err == nil {

@@ -62,9 +62,11 @@ type InvocationRecord struct {
 type Server struct {
 	opts Options
 
-	mu             sync.RWMutex
-	pools          map[string]*pool
-	conflicts      map[string]error
+	mu        sync.RWMutex
+	pools     map[string]*pool
+	conflicts map[string]error
+	held      map[string]bool // functions a debugger holds: no time limits
+
 	edgeOnce       sync.Once
 	edge           map[string]string
 	v2Once         sync.Once
@@ -243,7 +245,40 @@ func (s *Server) Invoke(ctx context.Context, name string, inv *Invocation, timeo
 	if timeout == 0 {
 		timeout = s.opts.Timeout
 	}
-	return p.invoke(ctx, inv, timeout)
+	return p.invoke(ctx, inv, s.limit(name, timeout))
+}
+
+// Hold suspends the time limits of a function while a debugger holds it; Release
+// brings them back. Hook time limits follow (see Held).
+func (s *Server) Hold(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held == nil {
+		s.held = map[string]bool{}
+	}
+	s.held[name] = true
+}
+
+// Release ends a Hold.
+func (s *Server) Release(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.held, name)
+}
+
+// Held reports whether a debugger holds the function.
+func (s *Server) Held(name string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.held[name]
+}
+
+// limit is the time limit of one invocation of a function: none while it is held.
+func (s *Server) limit(name string, timeout time.Duration) time.Duration {
+	if s.Held(name) {
+		return 0
+	}
+	return timeout
 }
 
 // Has reports whether a function of that name is served.
@@ -290,7 +325,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // run invokes and, when w is set, writes the answer.
 func (s *Server) run(ctx context.Context, p *pool, inv *Invocation, timeout time.Duration, r *http.Request, body []byte, w http.ResponseWriter, start time.Time) {
-	resp, err := p.invoke(ctx, inv, timeout)
+	resp, err := p.invoke(ctx, inv, s.limit(p.fn.Name, timeout))
 	status := http.StatusAccepted
 	if w != nil {
 		status = s.write(w, resp, err)

@@ -318,3 +318,23 @@ func TestBodyLimit(t *testing.T) {
 		t.Fatalf("%d", resp.StatusCode)
 	}
 }
+
+func TestHeldFunctionHasNoTimeLimit(t *testing.T) {
+	rt := &fakeRuntime{handle: func(ctx context.Context, inv *Invocation) (*Response, error) {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(400 * time.Millisecond): // twice the limit
+			return ok(`"waited"`)
+		}
+	}}
+	s, hs := newTestServer(t, rt, "held.js")
+	s.Hold("held")
+	if code, body := get(t, hs.URL+"/.netlify/functions/held"); code != 200 || body != "waited" {
+		t.Fatalf("held: %d %s", code, body)
+	}
+	s.Release("held")
+	if code, body := get(t, hs.URL+"/.netlify/functions/held"); code != 500 || !strings.Contains(body, "TimeoutError") {
+		t.Fatalf("released: %d %s", code, body)
+	}
+}

@@ -249,10 +249,19 @@ func (d *Dispatcher) attempt(ctx context.Context, url string, header http.Header
 	return payload, resp.StatusCode, resp.Header, nil
 }
 
+// Holder is what Functions also is when a debugger can hold a function: a held
+// function's hook attempts have no time limit.
+type Holder interface {
+	Held(name string) bool
+}
+
 // attemptFunction invokes a function hook once.
 func (d *Dispatcher) attemptFunction(ctx context.Context, name string, header http.Header, body []byte, timeout time.Duration) ([]byte, int, http.Header, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	if h, ok := d.Functions.(Holder); !ok || !h.Held(name) {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	// What Go's HTTP client adds on the wire, as the function sees it in production.
 	header = header.Clone()
 	header.Set("User-Agent", "Go-http-client/1.1")

@@ -130,30 +130,16 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 
 // GET /.netlify/dev/api/events/{id}: one entry with its full request and response.
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
-	s.journal.sync()
-	e, err := s.store.Entry(r.Context(), r.PathValue("id"))
-	if errors.Is(err, identity.ErrNotFound) {
-		writeJSON(w, http.StatusNotFound, apiError{Code: 404, Msg: "no journal entry " + r.PathValue("id") + "; dev events list shows them"})
-		return
+	if e, ok := s.entry(w, r); ok {
+		writeJSON(w, http.StatusOK, e)
 	}
-	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, apiError{Code: 500, Msg: "read journal: " + err.Error()})
-		return
-	}
-	writeJSON(w, http.StatusOK, e)
 }
 
 // POST /.netlify/dev/api/events/{id}/replay[?function=NAME]: sends a journaled hook
 // request again, re-signed; answers {"old","new"}.
 func (s *Server) replayEvent(w http.ResponseWriter, r *http.Request) {
-	s.journal.sync()
-	old, err := s.store.Entry(r.Context(), r.PathValue("id"))
-	if errors.Is(err, identity.ErrNotFound) {
-		writeJSON(w, http.StatusNotFound, apiError{Code: 404, Msg: "no journal entry " + r.PathValue("id") + "; dev events list shows them"})
-		return
-	}
-	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, apiError{Code: 500, Msg: "read journal: " + err.Error()})
+	old, ok := s.entry(w, r)
+	if !ok {
 		return
 	}
 	fresh, err := s.hooks.Replay(r.Context(), old, r.URL.Query().Get("function"))
@@ -162,6 +148,21 @@ func (s *Server) replayEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]*journal.Entry{"old": old, "new": fresh})
+}
+
+// entry loads the journal entry {id}, or answers 404 or 500.
+func (s *Server) entry(w http.ResponseWriter, r *http.Request) (*journal.Entry, bool) {
+	s.journal.sync()
+	e, err := s.store.Entry(r.Context(), r.PathValue("id"))
+	if errors.Is(err, identity.ErrNotFound) {
+		writeJSON(w, http.StatusNotFound, apiError{Code: 404, Msg: "no journal entry " + r.PathValue("id") + "; dev events list shows them"})
+		return nil, false
+	}
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, apiError{Code: 500, Msg: "read journal: " + err.Error()})
+		return nil, false
+	}
+	return e, true
 }
 
 // DELETE /.netlify/dev/api/mail

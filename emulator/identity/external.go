@@ -197,18 +197,7 @@ func (a *API) externalSignIn(r *http.Request, st *externalState) (*TokenResponse
 			return nil, err
 		}
 		applyHookResult(user, res)
-		var resp *TokenResponse
-		err = a.store.Update(ctx, func(tx Tx) error {
-			if err := a.updateExisting(tx, user); err != nil {
-				return err
-			}
-			if err := a.audit(tx, user, AuditLogin, nil); err != nil {
-				return err
-			}
-			resp, err = a.issueTokens(tx, user)
-			return err
-		})
-		return resp, err
+		return a.signIn(ctx, user, AuditLogin, nil)
 	}
 
 	confirm := id.EmailVerified || a.cfg.Autoconfirm
@@ -264,19 +253,11 @@ func (a *API) acceptInviteExternally(r *http.Request, ctx context.Context, st *e
 	}
 	applyHookResult(user, res)
 	user.ConfirmedAt = timePtr(nowNano(a.clock))
+	token := user.ConfirmationToken
 	user.ConfirmationToken = ""
-	var resp *TokenResponse
-	err = a.store.Update(ctx, func(tx Tx) error {
-		if err := a.updateExisting(tx, user); err != nil {
-			return err
-		}
-		if err := a.audit(tx, user, AuditInviteAccepted, nil); err != nil {
-			return err
-		}
-		resp, err = a.issueTokens(tx, user)
-		return err
+	return a.signIn(ctx, user, AuditInviteAccepted, func(tx Tx) error {
+		return a.stillHolds(tx, user.ID, token, Tx.UserByConfirmationToken)
 	})
-	return resp, err
 }
 
 // externalErrorFragment is GoTrue's error redirect: HTTP statuses mapped to OAuth codes.

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -143,6 +144,29 @@ func (a *API) refreshGrant(w http.ResponseWriter, r *http.Request) error {
 	a.setCookie(w, r, resp.AccessToken)
 	writeJSON(w, http.StatusOK, resp)
 	return nil
+}
+
+// signIn saves an existing user, logs action and issues tokens, in one transaction;
+// check, when set, runs first (to re-check what the operation relied on).
+func (a *API) signIn(ctx context.Context, user *User, action AuditAction, check func(Tx) error) (*TokenResponse, error) {
+	var resp *TokenResponse
+	err := a.store.Update(ctx, func(tx Tx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
+		if err := a.updateExisting(tx, user); err != nil {
+			return err
+		}
+		if err := a.audit(tx, user, action, nil); err != nil {
+			return err
+		}
+		var err error
+		resp, err = a.issueTokens(tx, user)
+		return err
+	})
+	return resp, err
 }
 
 // issueTokens stores a new refresh token and mints the access token for user.

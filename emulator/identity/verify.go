@@ -75,21 +75,9 @@ func (a *API) verifySignup(r *http.Request, params *VerifyParams) (*TokenRespons
 	user.ConfirmedAt = timePtr(nowNano(a.clock))
 	user.ConfirmationToken = ""
 
-	var resp *TokenResponse
-	err = a.store.Update(r.Context(), func(tx Tx) error {
-		if err := a.stillHolds(tx, user.ID, token, Tx.UserByConfirmationToken); err != nil {
-			return err
-		}
-		if err := a.updateExisting(tx, user); err != nil {
-			return err
-		}
-		if err := a.audit(tx, user, AuditUserSignedUp, nil); err != nil {
-			return err
-		}
-		resp, err = a.issueTokens(tx, user)
-		return err
+	return a.signIn(r.Context(), user, AuditUserSignedUp, func(tx Tx) error {
+		return a.stillHolds(tx, user.ID, token, Tx.UserByConfirmationToken)
 	})
-	return resp, err
 }
 
 func (a *API) verifyRecovery(r *http.Request, params *VerifyParams) (*TokenResponse, error) {

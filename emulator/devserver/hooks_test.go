@@ -209,3 +209,50 @@ func TestWebhookReplacesFunctionHooks(t *testing.T) {
 		t.Fatalf("journal %+v", got)
 	}
 }
+
+func TestHookMomentsRecoveryDeletionReplayAndHistory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips running real hook functions")
+	}
+	srv, _ := startSite(t, "hooks", Options{})
+	admin, _ := srv.AdminToken(time.Hour)
+
+	// Recovery of an unconfirmed user confirms them, and fires signup.
+	if r := srv.signup(t, "rec@allowed.test"); r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	srv.do(t, "POST", srv.identityURL("/recover"), `{"email":"rec@allowed.test"}`, "Content-Type: application/json")
+	tok := srv.mailToken(t, "rec@allowed.test", identity.MailRecovery)
+	r := srv.do(t, "POST", srv.identityURL("/verify"), `{"type":"recovery","token":"`+tok+`"}`, "Content-Type: application/json")
+	var tr identity.TokenResponse
+	r.json(t, &tr)
+	if app, _ := claimsOf(t, tr.AccessToken)["app_metadata"].(map[string]any); r.Status != 200 || app["roles"] == nil {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+
+	// Deleting a user answers 200 though identity-userdeleted fails, and the history sums
+	// up what the user went through.
+	var list struct{ Users []identity.User }
+	srv.do(t, "GET", srv.identityURL("/admin/users?filter=rec@"), "", "Authorization: Bearer "+admin).json(t, &list)
+	if r := srv.do(t, "DELETE", srv.identityURL("/admin/users/"+list.Users[0].ID), "", "Authorization: Bearer "+admin); r.Status != 200 || string(r.Body) != "{}" {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	var history []HookHistory
+	srv.do(t, "GET", srv.URL()+"/.netlify/dev/api/events/summary?user=rec@allowed.test", "").json(t, &history)
+	if len(history) != 3 || history[0].Event != "validate" || history[1].Event != "signup" || history[1].Target != "identity-signup" ||
+		history[1].Last != "pass" || history[2].Event != "userdeleted" || history[2].Outcomes["reject"] != 3 {
+		t.Fatalf("history %+v", history)
+	}
+
+	// Replaying the recorded validate to another function, re-signed.
+	entries := srv.events(t, "kind=hook&function=identity-validate&user=rec@allowed.test")
+	var pair struct{ Old, New journal.Entry }
+	srv.do(t, "POST", srv.URL()+"/.netlify/dev/api/events/"+entries[0].ID+"/replay?function=identity-login", "").json(t, &pair)
+	if pair.New.Function != "identity-login" || pair.New.ReplayOf != entries[0].ID || pair.New.Outcome != "pass" ||
+		pair.New.Request.Header.Get("X-Webhook-Signature") == pair.Old.Request.Header.Get("X-Webhook-Signature") && pair.Old.CreatedAt.Unix() != pair.New.CreatedAt.Unix() {
+		t.Fatalf("replay %+v", pair.New)
+	}
+	if !strings.Contains(string(pair.New.Response.Body), "logins") {
+		t.Fatalf("identity-login's answer to the replayed body: %s", pair.New.Response.Body)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/identity-dev/dev/emulator/functions"
 	"github.com/identity-dev/dev/emulator/identity"
@@ -25,6 +26,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+identity.ProviderPath+"{provider}", s.oauthProvider)
 	mux.HandleFunc("POST "+identity.ProviderPath+"{provider}", s.oauthProvider)
 	mux.HandleFunc("GET /.netlify/dev/api/events", s.listEvents)
+	mux.HandleFunc("GET /.netlify/dev/api/events/summary", s.eventSummary)
 	mux.HandleFunc("GET /.netlify/dev/api/events/{id}", s.getEvent)
 	mux.HandleFunc("POST /.netlify/dev/api/events/{id}/replay", s.replayEvent)
 	if s.fns != nil {
@@ -126,6 +128,54 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, entries)
+}
+
+// HookHistory sums up one user's identity events for one target.
+type HookHistory struct {
+	Event    string         `json:"event"`
+	Target   string         `json:"target"`
+	Calls    int            `json:"calls"`
+	Outcomes map[string]int `json:"outcomes"`
+	Last     string         `json:"last_outcome"`
+	LastAt   string         `json:"last_at"`
+}
+
+// GET /.netlify/dev/api/events/summary?user=EMAIL|ID: a user's hook history, per event
+// and target, oldest first.
+func (s *Server) eventSummary(w http.ResponseWriter, r *http.Request) {
+	user := r.URL.Query().Get("user")
+	if user == "" {
+		writeJSON(w, http.StatusBadRequest, apiError{Code: 400, Msg: "say whose history: ?user=EMAIL or ?user=ID"})
+		return
+	}
+	s.journal.sync()
+	entries, err := s.store.Entries(r.Context(), journal.Query{User: user, Limit: 5000})
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, apiError{Code: 500, Msg: "read journal: " + err.Error()})
+		return
+	}
+	out := []*HookHistory{}
+	index := map[string]*HookHistory{}
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		if e.Kind == journal.KindFunction {
+			continue
+		}
+		target := e.Function
+		if target == "" {
+			target = e.Target
+		}
+		h := index[e.Event+" "+target]
+		if h == nil {
+			h = &HookHistory{Event: e.Event, Target: target, Outcomes: map[string]int{}}
+			index[e.Event+" "+target] = h
+			out = append(out, h)
+		}
+		h.Calls++
+		h.Outcomes[e.Outcome]++
+		h.Last, h.LastAt = e.Outcome, e.CreatedAt.Format(time.RFC3339)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // GET /.netlify/dev/api/events/{id}: one entry with its full request and response.

@@ -46,9 +46,7 @@ func Discover(siteDir, dir string) (*Discovery, error) {
 		}
 		path := filepath.Join(dir, name)
 		if e.IsDir() {
-			for _, fn := range folderCandidates(siteDir, path, name) {
-				candidates[name] = append(candidates[name], fn)
-			}
+			candidates[name] = append(candidates[name], folderCandidates(siteDir, path, name)...)
 			continue
 		}
 		ext := filepath.Ext(name)

@@ -186,8 +186,6 @@ func requestID(r *http.Request) string {
 	return id
 }
 
-func logError(*http.Request, *HTTPError) {}
-
 // readBody reads the request body once, bounded; handlers decode from the bytes.
 func readBody(r *http.Request) ([]byte, error) {
 	if b, ok := r.Context().Value(ctxBody).([]byte); ok {

@@ -87,7 +87,6 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if out.Code >= 500 {
 		out.ErrorID = requestID(r)
 	}
-	logError(r, he)
 	writeJSON(w, out.Code, &out)
 }
 

@@ -38,7 +38,10 @@ type externalState struct {
 }
 
 func (s *externalState) Valid() error {
-	return (&jwt.StandardClaims{ExpiresAt: s.ExpiresAt}).Valid()
+	if time.Now().Unix() > s.ExpiresAt {
+		return errors.New("the sign-in took more than 5 minutes; start again")
+	}
+	return nil
 }
 
 // codes are the one-time codes the provider page hands to /callback.
@@ -117,7 +120,7 @@ func (a *API) authorize(w http.ResponseWriter, r *http.Request) error {
 // both redirect: tokens or the error in the URL fragment.
 func (a *API) callback(w http.ResponseWriter, r *http.Request) error {
 	st := &externalState{}
-	p := jwt.Parser{ValidMethods: []string{jwt.SigningMethodHS256.Name}}
+	p := jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Name}))
 	if _, err := p.ParseWithClaims(r.URL.Query().Get("state"), st, func(*jwt.Token) (any, error) { return []byte(a.cfg.JWTSecret), nil }); err != nil {
 		return badRequest("OAuth state is invalid: %v", err)
 	}

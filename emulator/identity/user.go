@@ -7,7 +7,6 @@ package identity
 
 import (
 	"encoding/json"
-	"strings"
 	"time"
 )
 
@@ -83,9 +82,6 @@ func cloneMap(m map[string]any) map[string]any {
 	}
 	return out
 }
-
-// normalizeEmail is the form emails are compared in.
-func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // Timestamps: values GoTrue sets during a request carry nanoseconds (created_at and
 // updated_at go through the ORM and keep microseconds); values read back from the

@@ -9,7 +9,6 @@ package tokens
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"time"
 
@@ -36,7 +35,8 @@ type Claims struct {
 	UserMetaData map[string]any `json:"user_metadata"`
 }
 
-// Valid applies golang-jwt v4's StandardClaims rules, so expiry messages match GoTrue's.
+// Valid applies golang-jwt v4's StandardClaims rules, so expiry messages match GoTrue's
+// (StandardClaims is deprecated upstream, and used here on purpose for those messages).
 func (c *Claims) Valid() error {
 	std := jwt.StandardClaims{ExpiresAt: c.ExpiresAt, IssuedAt: c.IssuedAt, NotBefore: c.NotBefore}
 	return std.Valid()
@@ -83,19 +83,13 @@ func (s *Signer) AdminToken(exp time.Time) (string, error) {
 // Parse verifies a bearer token (HS256 only, against the instance secret) and returns
 // its claims. The error text is golang-jwt's, which GoTrue prefixes with "Invalid token: ".
 func (s *Signer) Parse(bearer string) (*Claims, error) {
-	p := jwt.Parser{ValidMethods: []string{jwt.SigningMethodHS256.Name}}
+	p := jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Name}))
 	claims := &Claims{}
 	_, err := p.ParseWithClaims(bearer, claims, func(*jwt.Token) (any, error) { return s.secret, nil })
 	if err != nil {
 		return nil, err
 	}
 	return claims, nil
-}
-
-// ErrExpired reports whether err is a token expiry failure.
-func ErrExpired(err error) bool {
-	var ve *jwt.ValidationError
-	return errors.As(err, &ve) && ve.Errors&jwt.ValidationErrorExpired != 0
 }
 
 // Secure returns a new 22-character url-safe random token (16 random bytes,

@@ -35,7 +35,7 @@ func SignWebhook(secret, instanceID string, body []byte, at time.Time) (string, 
 // the secret, iss "gotrue", sub the instance id and sha256 the body's digest.
 func VerifyWebhook(secret, instanceID, signature string, body []byte) error {
 	c := &webhookClaims{}
-	p := jwt.Parser{ValidMethods: []string{jwt.SigningMethodHS256.Name}}
+	p := jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Name}))
 	if _, err := p.ParseWithClaims(signature, c, func(*jwt.Token) (any, error) { return []byte(secret), nil }); err != nil {
 		return fmt.Errorf("webhook signature: %w", err)
 	}

@@ -58,12 +58,6 @@ func readFrame(r *bufio.Reader) (frame, error) {
 	return frame{kind: head[4], data: data}, nil
 }
 
-func appendFrame(buf []byte, kind byte, payload []byte) []byte {
-	buf = binary.BigEndian.AppendUint32(buf, uint32(len(payload)))
-	buf = append(buf, kind)
-	return append(buf, payload...)
-}
-
 // appendInvokeFrame encodes inv as an 'I' frame into buf (reused between invocations).
 // The raw JSON parts are copied as they are; the shim reports invalid JSON as a FunctionError.
 func appendInvokeFrame(buf []byte, inv *functions.Invocation) []byte {

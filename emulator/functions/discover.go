@@ -46,7 +46,9 @@ func Discover(siteDir, dir string) (*Discovery, error) {
 		}
 		path := filepath.Join(dir, name)
 		if e.IsDir() {
-			candidates[name] = append(candidates[name], folderCandidates(siteDir, path, name)...)
+			if fns := folderCandidates(siteDir, path, name); len(fns) > 0 {
+				candidates[name] = append(candidates[name], fns...)
+			}
 			continue
 		}
 		ext := filepath.Ext(name)

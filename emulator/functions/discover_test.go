@@ -34,6 +34,7 @@ func TestDiscoverNamesAsNetlifyDoes(t *testing.T) {
 	write(t, filepath.Join(dir, "both", "both.js"), "")
 	write(t, filepath.Join(dir, "both", "index.js"), "")
 	write(t, filepath.Join(dir, "README.md"), "")
+	write(t, filepath.Join(dir, "lib", "shared.ts"), "") // a folder that is not a function
 	d, err := Discover(site, dir)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/identity-dev/dev/emulator/identity"
 	"github.com/identity-dev/dev/emulator/journal"
 	"github.com/identity-dev/dev/emulator/tokens"
+	"github.com/identity-dev/dev/fixtures"
 )
 
 func (s *testServer) signup(t testing.TB, email string) *response {
@@ -158,6 +159,18 @@ func TestIdentityFunctionHooks(t *testing.T) {
 		}
 		if got := srv.events(t, "function=identity-usermodified"); len(got) != 3 || got[0].Outcome != "reject" {
 			t.Fatalf("journal %+v", got)
+		}
+	})
+
+	defer t.Run("every request sent matches its schema", func(t *testing.T) {
+		entries := srv.events(t, "kind=hook&limit=1000")
+		if len(entries) < 10 {
+			t.Fatalf("%d entries", len(entries))
+		}
+		for _, e := range entries {
+			if err := fixtures.Validate("identity-"+e.Event, e.Request.Body); err != nil {
+				t.Errorf("%s %s: %v", e.Function, e.Event, err)
+			}
 		}
 	})
 

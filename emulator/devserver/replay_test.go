@@ -17,6 +17,7 @@ import (
 	"github.com/identity-dev/dev/emulator/hooks"
 	"github.com/identity-dev/dev/emulator/identity"
 	"github.com/identity-dev/dev/emulator/tokens"
+	"github.com/identity-dev/dev/fixtures"
 )
 
 // exchange is one request recorded against a real GoTrue (testdata/gotrue/exchanges.jsonl).
@@ -288,6 +289,11 @@ func compareDeliveries(t *testing.T, recorded []recordedDelivery, got []delivery
 			if id := n.get("instance_id"); id != nil {
 				id.value = "<instance>"
 			}
+		}
+		var event struct{ Event string }
+		_ = json.Unmarshal(got[i].body, &event)
+		if err := fixtures.Validate("identity-"+event.Event, got[i].body); err != nil {
+			t.Errorf("delivery %s: %v", rec.title, err)
 		}
 		if w, g := want.normalized(""), have.normalized(""); w != g {
 			t.Errorf("delivery %s: body differs\n got:      %s\n recorded: %s", rec.title, g, w)

@@ -76,13 +76,6 @@ func FunctionName(event identity.Event) string { return "identity-" + string(eve
 
 var _ identity.Hooks = (*Dispatcher)(nil)
 
-// Body is the exact hook request body, in GoTrue's key order.
-type Body struct {
-	Event      identity.Event `json:"event"`
-	InstanceID string         `json:"instance_id"`
-	User       *identity.User `json:"user"`
-}
-
 // WebhookResponse is what a hook may answer: maps that replace the user's.
 type WebhookResponse struct {
 	AppMetaData  map[string]any `json:"app_metadata,omitempty"`
@@ -95,7 +88,7 @@ func (d *Dispatcher) Trigger(ctx context.Context, event identity.Event, user *id
 	var merged *identity.HookResult
 	u := user.Clone()
 	for _, t := range d.targets(ctx, event) {
-		body, err := json.Marshal(Body{Event: event, InstanceID: d.InstanceID, User: u})
+		body, err := json.Marshal(identity.HookBody{Event: event, InstanceID: d.InstanceID, User: u})
 		if err != nil {
 			return nil, fmt.Errorf("encode %s hook body: %w", event, err)
 		}

@@ -13,6 +13,13 @@ const (
 	EventUserDeleted  Event = "userdeleted"
 )
 
+// HookBody is the exact body GoTrue sends a hook: three keys, in this order.
+type HookBody struct {
+	Event      Event  `json:"event"`
+	InstanceID string `json:"instance_id"`
+	User       *User  `json:"user"`
+}
+
 // HookResult is what a hook answered that changes the user. A non-nil map replaces
 // the user's whole map: production does not merge.
 type HookResult struct {

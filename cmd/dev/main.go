@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -15,6 +16,10 @@ func main() {
 	defer stop()
 	root := newRootCmd(streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 	if err := root.ExecuteContext(ctx); err != nil {
+		var exit *exitError
+		if errors.As(err, &exit) {
+			os.Exit(exit.code) // the output already said why
+		}
 		fmt.Fprintln(os.Stderr, "dev:", err)
 		os.Exit(1)
 	}

@@ -232,6 +232,11 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		return err
 	}
 	defer srv.Close()
+	if remove, err := devserver.WriteState(siteDir, srv.URL()); err != nil {
+		log.Event(term.KindServer, "state", term.Warn, err.Error()+": dev invoke will not find this server on its own (give it --url)", 0)
+	} else {
+		defer remove()
+	}
 	store := "in memory (gone when dev stops; --db FILE keeps it)"
 	if db != ":memory:" && db != "" {
 		store = db

@@ -1,8 +1,10 @@
 package devserver
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/identity-dev/dev/emulator/functions"
 	"github.com/identity-dev/dev/emulator/identity"
+	"github.com/identity-dev/dev/emulator/invoke"
 	"github.com/identity-dev/dev/emulator/journal"
 )
 
@@ -27,6 +30,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST "+identity.ProviderPath+"{provider}", s.oauthProvider)
 	mux.HandleFunc("GET /.netlify/dev/api/events", s.listEvents)
 	mux.HandleFunc("GET /.netlify/dev/api/events/summary", s.eventSummary)
+	mux.HandleFunc("POST /.netlify/dev/api/invoke", s.invoke)
 	mux.HandleFunc("GET /.netlify/dev/api/events/{id}", s.getEvent)
 	mux.HandleFunc("POST /.netlify/dev/api/events/{id}/replay", s.replayEvent)
 	if s.fns != nil {
@@ -128,6 +132,47 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, entries)
+}
+
+// POST /.netlify/dev/api/invoke: dev invoke through this server, so the invocation is
+// journaled and --as names one of its users. The body is an invoke.Request.
+func (s *Server) invoke(w http.ResponseWriter, r *http.Request) {
+	if s.fns == nil {
+		writeJSON(w, http.StatusNotFound, apiError{Code: 404, Msg: "this dev serve has no functions folder"})
+		return
+	}
+	var req invoke.Request
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, functions.MaxEventBody)).Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{Code: 400, Msg: "read the invocation: " + err.Error()})
+		return
+	}
+	res, err := invoke.Run(r.Context(), s.invokeEnv(), req)
+	if err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{Code: 422, Msg: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) invokeEnv() invoke.Env {
+	return invoke.Env{
+		Mode: "server", Functions: s.fns, Hooks: s.hooks, InstanceID: s.api.Config().InstanceID,
+		Token: func(ctx context.Context, email string) (string, error) {
+			var u *identity.User
+			err := s.store.View(ctx, func(tx identity.Tx) error {
+				var err error
+				u, err = tx.UserByEmail(email, s.api.Config().Aud)
+				return err
+			})
+			if errors.Is(err, identity.ErrNotFound) {
+				return "", fmt.Errorf("--as %s: no such user in this dev serve (dev mail and the identity API show who signed up)", email)
+			}
+			if err != nil {
+				return "", err
+			}
+			return s.api.AccessToken(u)
+		},
+	}
 }
 
 // HookHistory sums up one user's identity events for one target.

@@ -37,6 +37,7 @@ type Options struct {
 	Contexts     *ClientContexts
 	BaseURL      func() string // dev serve's URL, for rawUrl
 	SiteID       string
+	Only         string // serve this one function and no other (dev invoke)
 	Log          *term.Logger
 	// OnInvoke, when set, hears about every invocation (the journal uses it).
 	OnInvoke func(InvocationRecord)
@@ -95,8 +96,25 @@ func (s *Server) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.apply(ctx, d, nil)
+	s.apply(ctx, s.only(d), nil)
 	return nil
+}
+
+// only keeps the one function Options.Only names.
+func (s *Server) only(d *Discovery) *Discovery {
+	if s.opts.Only == "" {
+		return d
+	}
+	out := &Discovery{Conflicts: map[string]error{}}
+	for _, fn := range d.Functions {
+		if fn.Name == s.opts.Only {
+			out.Functions = append(out.Functions, fn)
+		}
+	}
+	if err, ok := d.Conflicts[s.opts.Only]; ok {
+		out.Conflicts[s.opts.Only] = err
+	}
+	return out
 }
 
 // apply brings the set of functions in line with a discovery: new ones are added and

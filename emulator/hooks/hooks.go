@@ -368,3 +368,23 @@ func (d *Dispatcher) Replay(ctx context.Context, old *journal.Entry, function st
 	}
 	return recorded, nil
 }
+
+// DeliverTo sends body for event to one function with production's attempts and time
+// limit, as if it were the event's only hook, and returns every attempt and what the
+// identity operation would make of it.
+func (d *Dispatcher) DeliverTo(ctx context.Context, function string, event identity.Event, user *identity.User, body []byte) ([]*journal.Entry, *identity.HookResult, error) {
+	if d.Functions == nil || !d.Functions.Has(function) {
+		return nil, nil, fmt.Errorf("no function %q", function)
+	}
+	var attempts []*journal.Entry
+	d2 := *d
+	d2.Record = func(e *journal.Entry) {
+		attempts = append(attempts, e)
+		if d.Record != nil {
+			d.Record(e)
+		}
+	}
+	t := target{kind: journal.KindHook, function: function, url: "/.netlify/functions/" + function, secret: d.Secret}
+	res, err := d2.deliver(ctx, event, t, user, body)
+	return attempts, res, err
+}

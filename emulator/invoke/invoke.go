@@ -1,0 +1,245 @@
+package invoke
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/identity-dev/dev/emulator/functions"
+	"github.com/identity-dev/dev/emulator/hooks"
+	"github.com/identity-dev/dev/emulator/identity"
+	"github.com/identity-dev/dev/emulator/journal"
+	"github.com/identity-dev/dev/mockdata"
+)
+
+// Request is what to invoke and with what.
+type Request struct {
+	Function string           `json:"function"`
+	Payload  json.RawMessage  `json:"payload,omitempty"` // identity-*: the payload given; else a Lambda event
+	Mock     mockdata.Options `json:"mock"`              // identity-* without a payload
+	Method   string           `json:"method,omitempty"`
+	Path     string           `json:"path,omitempty"` // after /.netlify/functions/NAME
+	Query    string           `json:"query,omitempty"`
+	Headers  []string         `json:"headers,omitempty"` // "Name: value"
+	Body     string           `json:"body,omitempty"`
+	As       string           `json:"as,omitempty"` // an email: the request carries that user's token
+}
+
+// Env is where the function runs: dev serve's, or one made for a single invocation.
+type Env struct {
+	Mode       string // "standalone" or "server"
+	Functions  *functions.Server
+	Hooks      *hooks.Dispatcher
+	InstanceID string
+	// Token is an access token for the user with this email (--as).
+	Token func(ctx context.Context, email string) (string, error)
+}
+
+// Result is what happened, and for identity events what production would do with it.
+type Result struct {
+	Function    string            `json:"function"`
+	Mode        string            `json:"mode"`
+	Event       string            `json:"event,omitempty"`
+	PayloadKind string            `json:"payload_kind,omitempty"`
+	Warnings    []string          `json:"warnings"`
+	Request     journal.Request   `json:"request"`
+	Attempts    []*journal.Entry  `json:"attempts,omitempty"`
+	Response    *journal.Response `json:"response,omitempty"`
+	DurationMS  float64           `json:"duration_ms"`
+	// Verdict: "pass" or "block" for identity events; "ok" or "error" for others.
+	Verdict string `json:"verdict"`
+	// Client is what the browser would get from the identity operation when it blocks.
+	Client     *ClientAnswer  `json:"client,omitempty"`
+	UserBefore *identity.User `json:"user_before,omitempty"`
+	UserAfter  *identity.User `json:"user_after,omitempty"`
+	Changes    []string       `json:"changes"`
+}
+
+// ClientAnswer is a status and body the client gets.
+type ClientAnswer struct {
+	Status int    `json:"status"`
+	Body   string `json:"body"`
+}
+
+// ExitCode is dev invoke's: 0 when the function worked and would not block.
+func (r *Result) ExitCode() int {
+	if r.Verdict == "pass" || r.Verdict == "ok" {
+		return 0
+	}
+	return 1
+}
+
+// Run invokes the function once (for identity events: with production's attempts).
+func Run(ctx context.Context, env Env, req Request) (*Result, error) {
+	if !env.Functions.Has(req.Function) {
+		return nil, fmt.Errorf("no function %q in this site (dev serve's GET /.netlify/dev/api/functions lists them)", req.Function)
+	}
+	if strings.HasPrefix(req.Function, "identity-") {
+		if event, err := mockdata.ParseEvent(req.Function); err == nil {
+			return runHook(ctx, env, req, event)
+		}
+	}
+	return runHTTP(ctx, env, req)
+}
+
+func runHook(ctx context.Context, env Env, req Request, event identity.Event) (*Result, error) {
+	res := &Result{Function: req.Function, Mode: env.Mode, Event: string(event), Warnings: []string{}, Changes: []string{}}
+	var p *hookPayload
+	var err error
+	if len(req.Payload) > 0 {
+		p, err = readHookPayload(req.Payload, event, env.InstanceID)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		mock := req.Mock
+		mock.InstanceID = env.InstanceID
+		body, user, err := mockdata.Body(event, mock)
+		if err != nil {
+			return nil, err
+		}
+		p = &hookPayload{Kind: KindMock, Body: body, User: user}
+	}
+	res.PayloadKind, res.Warnings = p.Kind, append(res.Warnings, p.Warnings...)
+	start := time.Now()
+	attempts, answer, err := env.Hooks.DeliverTo(ctx, req.Function, event, p.User, p.Body)
+	res.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	res.Attempts = attempts
+	if len(attempts) > 0 {
+		last := attempts[len(attempts)-1]
+		res.Request, res.Response = last.Request, last.Response
+	}
+	res.UserBefore = p.User
+	blocking := event != identity.EventUserModified && event != identity.EventUserDeleted
+	var he *identity.HTTPError
+	switch {
+	case err != nil && errors.As(err, &he):
+		res.Verdict = "block"
+		if !blocking {
+			res.Verdict = "pass"
+			res.Warnings = append(res.Warnings, fmt.Sprintf("identity-%s failed (%s), which production only logs: it never blocks", event, he.Message))
+			break
+		}
+		b, _ := json.Marshal(he)
+		res.Client = &ClientAnswer{Status: he.Code, Body: string(b)}
+	case err != nil:
+		return nil, err
+	default:
+		res.Verdict = "pass"
+		after := p.User.Clone()
+		if answer != nil && event != identity.EventUserDeleted {
+			if answer.AppMetaData != nil {
+				after.AppMetaData = answer.AppMetaData
+			}
+			if answer.UserMetaData != nil {
+				after.UserMetaData = answer.UserMetaData
+			}
+		}
+		res.UserAfter = after
+		res.Changes = diffMaps(p.User, after)
+	}
+	return res, nil
+}
+
+// runHTTP invokes a plain function with a request built from the flags, through the
+// same handler as dev serve's /.netlify/functions/NAME.
+func runHTTP(ctx context.Context, env Env, req Request) (*Result, error) {
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+		if req.Body != "" {
+			method = http.MethodPost
+		}
+	}
+	target := functions.Prefix + req.Function + req.Path
+	if req.Query != "" {
+		target += "?" + strings.TrimPrefix(req.Query, "?")
+	}
+	r := httptest.NewRequestWithContext(ctx, method, target, strings.NewReader(req.Body))
+	r.RemoteAddr = "127.0.0.1:0"
+	r.Host = "127.0.0.1"
+	for _, h := range req.Headers {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok {
+			return nil, fmt.Errorf("--header %q: write it as \"Name: value\"", h)
+		}
+		r.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	if req.As != "" {
+		tok, err := env.Token(ctx, req.As)
+		if err != nil {
+			return nil, err
+		}
+		r.Header.Set("Authorization", "Bearer "+tok)
+	}
+	if req.Body != "" && r.Header.Get("Content-Type") == "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	res := &Result{Function: req.Function, Mode: env.Mode, Warnings: []string{}, Changes: []string{},
+		Request: journal.Request{Method: method, URL: target, Header: r.Header.Clone(), Body: []byte(req.Body)}}
+	w := httptest.NewRecorder()
+	start := time.Now()
+	env.Functions.ServeHTTP(w, r)
+	res.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	res.Response = &journal.Response{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}
+	res.Verdict = "ok"
+	if w.Code >= 500 {
+		res.Verdict = "error"
+	}
+	return res, nil
+}
+
+// diffMaps lists how the answer changed the user's maps: production replaces each map
+// the answer names.
+func diffMaps(before, after *identity.User) []string {
+	var out []string
+	for _, m := range []struct {
+		name string
+		a, b map[string]any
+	}{{"app_metadata", before.AppMetaData, after.AppMetaData}, {"user_metadata", before.UserMetaData, after.UserMetaData}} {
+		keys := map[string]bool{}
+		for k := range m.a {
+			keys[k] = true
+		}
+		for k := range m.b {
+			keys[k] = true
+		}
+		sorted := make([]string, 0, len(keys))
+		for k := range keys {
+			sorted = append(sorted, k)
+		}
+		sort.Strings(sorted)
+		for _, k := range sorted {
+			va, inA := m.a[k]
+			vb, inB := m.b[k]
+			ja, _ := json.Marshal(va)
+			jb, _ := json.Marshal(vb)
+			switch {
+			case inA && !inB:
+				out = append(out, fmt.Sprintf("- %s.%s: %s", m.name, k, ja))
+			case !inA && inB:
+				out = append(out, fmt.Sprintf("+ %s.%s: %s", m.name, k, jb))
+			case string(ja) != string(jb):
+				out = append(out, fmt.Sprintf("~ %s.%s: %s → %s", m.name, k, ja, jb))
+			}
+		}
+	}
+	return out
+}
+
+// QueryString joins repeated --query values.
+func QueryString(pairs []string) string {
+	v := url.Values{}
+	for _, p := range pairs {
+		k, val, _ := strings.Cut(p, "=")
+		v.Add(k, val)
+	}
+	return v.Encode()
+}

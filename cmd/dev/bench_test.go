@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -182,4 +183,57 @@ func copyTree(b *testing.B, src, dst string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+}
+
+// BenchmarkInvokeStandalone: `dev invoke identity-signup` of a JS function with no
+// server, end to end as a process (bundle, start node, invoke, exit).
+func BenchmarkInvokeStandalone(b *testing.B) {
+	bin := buildDev(b)
+	site := b.TempDir()
+	copyTree(b, filepath.Join("..", "..", "examples", "demo-site"), site)
+	runInvokes(b, func() *exec.Cmd {
+		return exec.Command(bin, "invoke", "identity-signup", "--dir", site, "--standalone", "--seed", "1")
+	})
+}
+
+// BenchmarkInvokeThroughServer: the same through a running dev serve.
+func BenchmarkInvokeThroughServer(b *testing.B) {
+	bin := buildDev(b)
+	site := b.TempDir()
+	copyTree(b, filepath.Join("..", "..", "examples", "demo-site"), site)
+	port := strconv.Itoa(freePort(b))
+	srv := exec.Command(bin, "serve", "--port", port, "--dir", site)
+	if err := srv.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer stopDev(srv)
+	url := "http://127.0.0.1:" + port
+	for i := 0; ; i++ {
+		if exec.Command(bin, "invoke", "identity-signup", "--dir", site, "--url", url).Run() == nil {
+			break
+		}
+		if i > 300 {
+			b.Fatal("dev serve never answered the invocation")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	runInvokes(b, func() *exec.Cmd {
+		return exec.Command(bin, "invoke", "identity-signup", "--dir", site, "--url", url, "--seed", "1")
+	})
+}
+
+func runInvokes(b *testing.B, cmd func() *exec.Cmd) {
+	b.Helper()
+	d := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if out, err := cmd().CombinedOutput(); err != nil {
+			b.Fatalf("%v\n%s", err, out)
+		}
+		d = append(d, time.Since(start))
+	}
+	b.StopTimer()
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, "median-ms")
 }

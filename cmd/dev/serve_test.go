@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +34,8 @@ func serveOptionsFor(t *testing.T, dir string, args ...string) (*serveOptions, e
 		return nil
 	})
 	cmd.SetArgs(append([]string{"--dir", dir}, args...))
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
 	err := cmd.ExecuteContext(context.Background())
 	return got, err
 }

@@ -1,0 +1,3 @@
+exports.handler = async () => {
+  throw new Error("fails on purpose");
+};

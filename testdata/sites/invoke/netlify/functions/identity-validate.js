@@ -1,0 +1,2 @@
+// Refuses everyone.
+exports.handler = async () => ({ statusCode: 403, body: "no" });

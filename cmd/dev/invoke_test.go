@@ -63,7 +63,7 @@ func serveSiteServer(t *testing.T, dir string) *devserver.Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := devserver.New(ctx, devserver.Options{
 		Log: term.NewLogger(io.Discard), SiteDir: dir, FunctionsDir: site.FunctionsDir(dir, ""),
-		Runtimes: map[functions.Kind]functions.Runtime{functions.KindJS: nodejs.New(nodejs.Options{})},
+		Runtimes:    map[functions.Kind]functions.Runtime{functions.KindJS: nodejs.New(nodejs.Options{})},
 		Autoconfirm: true,
 	})
 	if err != nil {

@@ -41,6 +41,7 @@ type pool struct {
 	buildTook                time.Duration
 	lastError                string
 	running                  int
+	onStart                  func(fn *Function, in Instance)
 }
 
 type instance struct {
@@ -168,6 +169,9 @@ func (p *pool) acquire(ctx context.Context) (*instance, error) {
 	if err != nil {
 		p.release(nil, false)
 		return nil, err
+	}
+	if p.onStart != nil {
+		p.onStart(p.fn, started)
 	}
 	return &instance{Instance: started, gen: gen}, nil
 }

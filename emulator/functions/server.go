@@ -41,6 +41,15 @@ type Options struct {
 	Log          *term.Logger
 	// OnInvoke, when set, hears about every invocation (the journal uses it).
 	OnInvoke func(InvocationRecord)
+	// RuntimeFor, when set, may give a function a runtime of its own (a debugged one);
+	// nil falls back to Runtimes.
+	RuntimeFor func(fn *Function) Runtime
+	// ConcurrencyFor, when set and positive, overrides Concurrency for one function.
+	ConcurrencyFor func(name string) int
+	// OnStart hears about each new instance (a debugger attaches to it).
+	OnStart func(fn *Function, in Instance)
+	// OnOutput hears each line a function writes, besides the log.
+	OnOutput func(fn *Function, stream, line string)
 }
 
 // InvocationRecord describes one finished invocation.
@@ -136,15 +145,30 @@ func (s *Server) apply(ctx context.Context, d *Discovery, changed map[string]boo
 			p.close()
 		}
 		rt := s.opts.Runtimes[fn.Kind]
+		if s.opts.RuntimeFor != nil {
+			if own := s.opts.RuntimeFor(fn); own != nil {
+				rt = own
+			}
+		}
 		if rt == nil {
 			s.conflicts[fn.Name] = fmt.Errorf("no runtime for %s functions in this build of dev", fn.Kind)
 			delete(s.pools, fn.Name)
 			continue
 		}
-		name := fn.Name
-		p = newPool(fn, rt, s.opts.Concurrency, func() []string { return s.opts.Env }, func(stream, line string) {
+		name, fnc := fn.Name, fn
+		limit := s.opts.Concurrency
+		if s.opts.ConcurrencyFor != nil {
+			if n := s.opts.ConcurrencyFor(name); n > 0 {
+				limit = n
+			}
+		}
+		p = newPool(fn, rt, limit, func() []string { return s.opts.Env }, func(stream, line string) {
 			s.opts.Log.Event(term.KindFunction, name, outcomeOf(stream), line, 0)
+			if s.opts.OnOutput != nil {
+				s.opts.OnOutput(fnc, stream, line)
+			}
 		})
+		p.onStart = s.opts.OnStart
 		s.pools[fn.Name] = p
 		delete(s.conflicts, fn.Name)
 		if ok {

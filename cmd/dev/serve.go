@@ -42,6 +42,9 @@ type serveOptions struct {
 	HookTimeout   time.Duration
 
 	GoTrueProfile       string
+	Debug               []string
+	DebugPort           int
+	InspectPort         int
 	Functions           string
 	FunctionTimeout     time.Duration
 	FunctionConcurrency int
@@ -85,6 +88,9 @@ Settings come from flags, then netlify.toml's [dev.identity] table, then default
 	f.IntVar(&opts.HookAttempts, "hook-attempts", hooks.DefaultAttempts, "attempts per identity event before the operation is blocked (production: 3)")
 	f.DurationVar(&opts.HookTimeout, "hook-timeout", hooks.DefaultTimeout, "time limit of one hook attempt (production: 5s)")
 	f.StringVar(&opts.GoTrueProfile, "gotrue-profile", "current", "current: identity-* functions fire for external providers (GoTrue since March 2026); 2024: only the outgoing webhook did")
+	f.StringArrayVar(&opts.Debug, "debug", nil, "run this function under a debugger (repeatable, or all): delve for Go, the Node inspector for JS")
+	f.IntVar(&opts.DebugPort, "debug-port", devserver.DefaultDebugPort, "the first delve port for --debug Go functions (JSON-RPC and DAP); more functions take the next")
+	f.IntVar(&opts.InspectPort, "inspect-port", devserver.DefaultInspectPort, "the first Node inspector port for --debug JS functions")
 	f.StringVar(&opts.Functions, "functions", "", "the functions folder (default: netlify.toml's [functions] directory, else [build] functions, else netlify/functions)")
 	f.DurationVar(&opts.FunctionTimeout, "function-timeout", functions.DefaultTimeout, "time limit of one function invocation, as production's 10s")
 	f.IntVar(&opts.FunctionConcurrency, "function-concurrency", functions.DefaultConcurrency, "warm instances per function at most; more requests wait in a queue")
@@ -212,6 +218,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		Autoconfirm: o.Autoconfirm, DisableSignup: o.DisableSignup, External: o.External,
 		BcryptCost: o.BcryptCost, Version: version, Log: log,
 		HookAttempts: o.HookAttempts, HookTimeout: o.HookTimeout, GoTrueProfile: o.GoTrueProfile,
+		Debug: o.Debug, DebugPort: o.DebugPort, InspectPort: o.InspectPort,
 	}
 	if o.WebhookURL != "" {
 		opts.Webhook = &hooks.Webhook{URL: o.WebhookURL, Secret: o.WebhookSecret, Events: o.WebhookEvents}
@@ -232,7 +239,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		return err
 	}
 	defer srv.Close()
-	if remove, err := devserver.WriteState(siteDir, srv.URL()); err != nil {
+	if remove, err := devserver.WriteState(siteDir, srv.URL(), srv.DebugTargets()...); err != nil {
 		log.Event(term.KindServer, "state", term.Warn, err.Error()+": dev invoke will not find this server on its own (give it --url)", 0)
 	} else {
 		defer remove()

@@ -54,6 +54,11 @@ type Options struct {
 	AdminTokenTTL       time.Duration
 	// PublishDir is served for every other path, when set.
 	PublishDir string
+	// Debug names the functions to run under a debugger ("all" for every one);
+	// DebugPort is the first delve port (2345), InspectPort the first Node one (9229).
+	Debug       []string
+	DebugPort   int
+	InspectPort int
 }
 
 // Server is a running dev serve.
@@ -68,6 +73,7 @@ type Server struct {
 	hooks    *hooks.Dispatcher
 	notes    notes
 	journal  *journalWriter
+	debug    *debugger
 }
 
 // New opens the store and listens; Serve then answers requests.
@@ -112,15 +118,23 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 	s.hooks = dispatcher
 	s.api = identity.New(cfg, db, identity.WithObserver(&logObserver{log: opts.Log, server: s}), identity.WithHooks(dispatcher))
+	if len(opts.Debug) > 0 {
+		s.debug = newDebugger(s, opts.Debug, opts.DebugPort, opts.InspectPort)
+	}
 	if opts.FunctionsDir != "" && len(opts.Runtimes) > 0 {
-		s.fns = functions.NewServer(functions.Options{
+		fopts := functions.Options{
 			SiteDir: opts.SiteDir, FunctionsDir: opts.FunctionsDir, Runtimes: opts.Runtimes,
 			Concurrency: opts.FunctionConcurrency, Timeout: opts.FunctionTimeout, Env: opts.FunctionEnv,
 			Contexts: &functions.ClientContexts{
 				Signer: s.api.Signer(), IdentityURL: s.url + IdentityPrefix, SiteURL: siteURL, AdminTTL: opts.AdminTokenTTL,
 			},
 			BaseURL: s.URL, SiteID: instanceID, Log: opts.Log, OnInvoke: s.recordInvocation,
-		})
+		}
+		if s.debug != nil {
+			fopts.RuntimeFor, fopts.ConcurrencyFor = s.debug.runtimeFor, s.debug.concurrencyFor
+			fopts.OnStart, fopts.OnOutput, fopts.Prestart = s.debug.onStart, s.debug.onOutput, s.debug.wants
+		}
+		s.fns = functions.NewServer(fopts)
 		dispatcher.Functions = s.fns
 		if err := s.fns.Load(ctx); err != nil {
 			s.Close()
@@ -130,6 +144,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
 }
+
+// DebugTargets are the functions under a debugger and their addresses.
+func (s *Server) DebugTargets() []DebugTarget { return s.debug.Targets() }
 
 // Functions is the function server, nil when the site has no functions folder set.
 func (s *Server) Functions() *functions.Server { return s.fns }
@@ -216,6 +233,7 @@ func (s *Server) Close() error {
 	if s.fns != nil {
 		s.fns.Close()
 	}
+	s.debug.close()
 	s.journal.close()
 	if s.http != nil {
 		s.http.Close()

@@ -12,9 +12,10 @@ import (
 
 // State is what a running dev serve leaves in its site, so that dev invoke finds it.
 type State struct {
-	URL       string    `json:"url"`
-	PID       int       `json:"pid"`
-	StartedAt time.Time `json:"started_at"`
+	URL       string        `json:"url"`
+	PID       int           `json:"pid"`
+	StartedAt time.Time     `json:"started_at"`
+	Debug     []DebugTarget `json:"debug,omitempty"`
 }
 
 // StatePath is the state file of a site.
@@ -24,12 +25,12 @@ func StatePath(siteDir string) string {
 
 // WriteState records this process as the site's dev serve; the returned func removes
 // the record (only if it is still this process's).
-func WriteState(siteDir, url string) (func(), error) {
+func WriteState(siteDir, url string, debug ...DebugTarget) (func(), error) {
 	path := StatePath(siteDir)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	st := State{URL: url, PID: os.Getpid(), StartedAt: time.Now().UTC()}
+	st := State{URL: url, PID: os.Getpid(), StartedAt: time.Now().UTC(), Debug: debug}
 	b, _ := json.MarshalIndent(st, "", "  ")
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)

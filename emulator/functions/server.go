@@ -48,8 +48,11 @@ type Options struct {
 	ConcurrencyFor func(name string) int
 	// OnStart hears about each new instance (a debugger attaches to it).
 	OnStart func(fn *Function, in Instance)
-	// OnOutput hears each line a function writes, besides the log.
-	OnOutput func(fn *Function, stream, line string)
+	// OnOutput sees each line a function writes before the log; true keeps it out of the log.
+	OnOutput func(fn *Function, stream, line string) bool
+	// Prestart, when it says so for a function, starts an instance after each build
+	// instead of at the first call (so a debugger can attach before it).
+	Prestart func(name string) bool
 }
 
 // InvocationRecord describes one finished invocation.
@@ -163,10 +166,10 @@ func (s *Server) apply(ctx context.Context, d *Discovery, changed map[string]boo
 			}
 		}
 		p = newPool(fn, rt, limit, func() []string { return s.opts.Env }, func(stream, line string) {
-			s.opts.Log.Event(term.KindFunction, name, outcomeOf(stream), line, 0)
-			if s.opts.OnOutput != nil {
-				s.opts.OnOutput(fnc, stream, line)
+			if s.opts.OnOutput != nil && s.opts.OnOutput(fnc, stream, line) {
+				return
 			}
+			s.opts.Log.Event(term.KindFunction, name, outcomeOf(stream), line, 0)
 		})
 		p.onStart = s.opts.OnStart
 		s.pools[fn.Name] = p
@@ -250,7 +253,20 @@ func (s *Server) build(ctx context.Context, p *pool) {
 			return
 		}
 		s.opts.Log.Event(term.KindBuild, name, term.OK, "built "+rel(s.opts.SiteDir, p.fn.Entry), took)
+		if s.opts.Prestart != nil && s.opts.Prestart(name) {
+			go s.prestart(ctx, p)
+		}
 	})
+}
+
+// prestart starts an instance and keeps it warm.
+func (s *Server) prestart(ctx context.Context, p *pool) {
+	in, err := p.acquire(context.WithoutCancel(ctx))
+	if err != nil {
+		s.opts.Log.Event(term.KindFunction, p.fn.Name, term.Fail, "start: "+err.Error(), 0)
+		return
+	}
+	p.release(in, true)
 }
 
 // Close stops every function instance.

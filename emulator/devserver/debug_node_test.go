@@ -1,0 +1,265 @@
+package devserver
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// wsConn is the smallest WebSocket client the Chrome DevTools Protocol needs: text
+// frames, masked as a client must, continuation frames joined.
+type wsConn struct {
+	c  net.Conn
+	br *bufio.Reader
+}
+
+func dialWS(t *testing.T, rawURL string) *wsConn {
+	t.Helper()
+	rest := strings.TrimPrefix(rawURL, "ws://")
+	host, path, _ := strings.Cut(rest, "/")
+	c, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, 16)
+	rand.Read(key)
+	fmt.Fprintf(c, "GET /%s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
+		path, host, base64.StdEncoding.EncodeToString(key))
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("websocket handshake: %v %v", resp, err)
+	}
+	return &wsConn{c: c, br: br}
+}
+
+func (w *wsConn) send(v any) error {
+	payload, _ := json.Marshal(v)
+	frame := []byte{0x81}
+	switch n := len(payload); {
+	case n < 126:
+		frame = append(frame, 0x80|byte(n))
+	case n < 1<<16:
+		frame = append(frame, 0x80|126, byte(n>>8), byte(n))
+	default:
+		frame = append(frame, 0x80|127)
+		frame = binary.BigEndian.AppendUint64(frame, uint64(n))
+	}
+	mask := make([]byte, 4)
+	rand.Read(mask)
+	frame = append(frame, mask...)
+	for i, b := range payload {
+		frame = append(frame, b^mask[i%4])
+	}
+	_, err := w.c.Write(frame)
+	return err
+}
+
+func (w *wsConn) read() (map[string]any, error) {
+	var msg []byte
+	for {
+		head := make([]byte, 2)
+		if _, err := io.ReadFull(w.br, head); err != nil {
+			return nil, err
+		}
+		n := uint64(head[1] & 0x7f)
+		switch n {
+		case 126:
+			var ext [2]byte
+			io.ReadFull(w.br, ext[:])
+			n = uint64(binary.BigEndian.Uint16(ext[:]))
+		case 127:
+			var ext [8]byte
+			io.ReadFull(w.br, ext[:])
+			n = binary.BigEndian.Uint64(ext[:])
+		}
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(w.br, buf); err != nil {
+			return nil, err
+		}
+		msg = append(msg, buf...)
+		if head[0]&0x80 != 0 {
+			break
+		}
+	}
+	var v map[string]any
+	if err := json.Unmarshal(msg, &v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// waitFor reads CDP messages until one has this method (or this id).
+func (w *wsConn) waitFor(t *testing.T, method string, id float64) map[string]any {
+	t.Helper()
+	w.c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	for {
+		m, err := w.read()
+		if err != nil {
+			t.Fatalf("waiting for %s: %v", method, err)
+		}
+		if (method != "" && m["method"] == method) || (id != 0 && m["id"] == id) {
+			return m
+		}
+	}
+}
+
+// originalPosition maps a generated (0-based) line and column of a bundle with an
+// inline source map to the original source and (0-based) line.
+func originalPosition(t *testing.T, bundle []byte, line, col int) (string, int) {
+	t.Helper()
+	const marker = "//# sourceMappingURL=data:application/json;base64,"
+	i := strings.LastIndex(string(bundle), marker)
+	if i < 0 {
+		t.Fatal("the bundle has no inline source map")
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(bundle[i+len(marker):])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sm struct {
+		Sources  []string `json:"sources"`
+		Mappings string   `json:"mappings"`
+	}
+	if err := json.Unmarshal(raw, &sm); err != nil {
+		t.Fatal(err)
+	}
+	const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	src, srcLine := 0, 0
+	bestSrc, bestLine := -1, -1
+	for gl, lineMap := range strings.Split(sm.Mappings, ";") {
+		genCol := 0
+		for _, seg := range strings.Split(lineMap, ",") {
+			if seg == "" {
+				continue
+			}
+			var fields []int
+			value, shift := 0, 0
+			for _, ch := range seg {
+				digit := strings.IndexRune(b64, ch)
+				value += (digit & 31) << shift
+				if digit&32 != 0 {
+					shift += 5
+					continue
+				}
+				if value&1 != 0 {
+					fields = append(fields, -(value >> 1))
+				} else {
+					fields = append(fields, value>>1)
+				}
+				value, shift = 0, 0
+			}
+			genCol += fields[0]
+			if len(fields) >= 4 {
+				src += fields[1]
+				srcLine += fields[2]
+			}
+			if gl == line && genCol <= col && len(fields) >= 4 {
+				bestSrc, bestLine = src, srcLine
+			}
+		}
+	}
+	if bestSrc < 0 {
+		t.Fatalf("no mapping for %d:%d", line, col)
+	}
+	return sm.Sources[bestSrc], bestLine
+}
+
+// A breakpoint on a line of the user's TypeScript file binds through esbuild's inline
+// source map, pauses the function with the real payload, and while it is paused the
+// hook's time limit does not run; when the debugger leaves, the limit is back.
+func TestDebugJSFunctionWithTheInspector(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips running a real JS function under the inspector")
+	}
+	jsPort := freePort("127.0.0.1")
+	srv, dir := startSite(t, "debug", Options{Autoconfirm: true, HookTimeout: time.Second, HookAttempts: 1,
+		Debug: []string{"identity-signup"}, InspectPort: jsPort})
+	targets := srv.DebugTargets()
+	if len(targets) != 1 || targets[0].Addr != fmt.Sprintf("127.0.0.1:%d", jsPort) {
+		t.Fatalf("targets %+v", targets)
+	}
+	// The worker starts after its build, before any call, so a debugger can attach first.
+	var list []struct{ WebSocketDebuggerURL, URL string }
+	deadline := time.Now().Add(30 * time.Second)
+	for len(list) == 0 {
+		if resp, err := http.Get("http://" + targets[0].Addr + "/json/list"); err == nil {
+			json.NewDecoder(resp.Body).Decode(&list)
+			resp.Body.Close()
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the inspector never answered")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(list[0].WebSocketDebuggerURL, targets[0].Addr) {
+		t.Fatalf("the inspector points past dev's port: %s", list[0].WebSocketDebuggerURL)
+	}
+	ws := dialWS(t, list[0].WebSocketDebuggerURL)
+	ws.send(map[string]any{"id": 1, "method": "Debugger.enable"})
+	ws.waitFor(t, "", 1)
+
+	bundlePath := filepath.Join(dir, ".netlify", "dev", "functions", "js", "identity-signup", "identity-signup.cjs")
+	bundle, err := os.ReadFile(bundlePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genLine := -1
+	for i, l := range strings.Split(string(bundle), "\n") {
+		if strings.Contains(l, "// BREAK") || (genLine < 0 && strings.Contains(l, "hook.user.email")) {
+			genLine = i
+			break
+		}
+	}
+	source, _ := os.ReadFile(filepath.Join(dir, "netlify", "functions", "identity-signup.ts"))
+	srcLine := -1
+	for i, l := range strings.Split(string(source), "\n") {
+		if strings.Contains(l, "// BREAK") {
+			srcLine = i
+		}
+	}
+	ws.send(map[string]any{"id": 2, "method": "Debugger.setBreakpointByUrl", "params": map[string]any{
+		"lineNumber": genLine, "url": "file://" + bundlePath}})
+	ws.waitFor(t, "", 2)
+
+	done := make(chan *response, 1)
+	go func() { done <- srv.signup(t, "paused@example.com") }()
+	paused := ws.waitFor(t, "Debugger.paused", 0)
+	frame := paused["params"].(map[string]any)["callFrames"].([]any)[0].(map[string]any)
+	loc := frame["location"].(map[string]any)
+	file, line := originalPosition(t, bundle, int(loc["lineNumber"].(float64)), int(loc["columnNumber"].(float64)))
+	if !strings.HasSuffix(file, "identity-signup.ts") || line != srcLine {
+		t.Fatalf("paused at %s:%d, want identity-signup.ts:%d", file, line+1, srcLine+1)
+	}
+	// Read the real payload from the paused frame.
+	ws.send(map[string]any{"id": 3, "method": "Debugger.evaluateOnCallFrame", "params": map[string]any{
+		"callFrameId": frame["callFrameId"], "expression": "event.body"}})
+	eval := ws.waitFor(t, "", 3)
+	if body := fmt.Sprint(eval["result"].(map[string]any)["result"].(map[string]any)["value"]); !strings.Contains(body, `"email":"paused@example.com"`) {
+		t.Fatalf("event.body in the paused frame: %s", body)
+	}
+	time.Sleep(1500 * time.Millisecond) // longer than the 1 s hook limit
+	ws.send(map[string]any{"id": 4, "method": "Debugger.resume"})
+	r := <-done
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"debugged"`) {
+		t.Fatalf("signup after a pause longer than the limit: %d %s", r.Status, r.Body)
+	}
+
+	// The debugger leaves: breakpoints go with its session, and the limit is back.
+	ws.c.Close()
+	time.Sleep(200 * time.Millisecond)
+	if r := srv.signup(t, "slow@example.com"); r.Status != 504 {
+		t.Fatalf("a slow signup after the debugger left: %d %s", r.Status, r.Body)
+	}
+}

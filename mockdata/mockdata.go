@@ -103,10 +103,14 @@ func user(g *gen, event identity.Event, o Options) *identity.User {
 		AppMetaData:  map[string]any{"provider": provider},
 		UserMetaData: meta,
 	}
-	created := g.now.Add(-time.Duration(1+g.r.IntN(120)) * time.Second)
+	// The same seed gives the same user at every event: created a little before now,
+	// with microseconds while it is being inserted (validate), whole seconds after.
+	created := g.micro(g.now.Add(-time.Duration(1+g.r.IntN(120)) * time.Second))
+	updatedLater := time.Duration(200+g.r.IntN(800)) * time.Microsecond
+	confirmedLater := time.Duration(5+g.r.IntN(50)) * time.Second
 	if event == identity.EventValidate {
-		u.CreatedAt = g.micro(g.now)
-		u.UpdatedAt = u.CreatedAt.Add(time.Duration(200+g.r.IntN(800)) * time.Microsecond)
+		u.CreatedAt = created
+		u.UpdatedAt = created.Add(updatedLater)
 		return u
 	}
 	seconds := created.Truncate(time.Second)
@@ -115,7 +119,7 @@ func user(g *gen, event identity.Event, o Options) *identity.User {
 		u.ConfirmationSentAt = &seconds
 	}
 	if event != identity.EventSignup {
-		confirmed := seconds.Add(time.Duration(5+g.r.IntN(50)) * time.Second)
+		confirmed := seconds.Add(confirmedLater)
 		u.ConfirmedAt = &confirmed
 	}
 	return u
@@ -127,11 +131,19 @@ func Body(event identity.Event, o Options) ([]byte, *identity.User, error) {
 	u := user(g, event, o)
 	instance := o.InstanceID
 	if instance == "" {
-		instance = g.uuid()
+		instance = InstanceID(o.Seed)
 	}
 	b, err := json.Marshal(identity.HookBody{Event: event, InstanceID: instance, User: u})
 	if err != nil {
 		return nil, nil, fmt.Errorf("encode %s payload: %w", event, err)
 	}
 	return b, u, nil
+}
+
+// InstanceID is the instance id that goes with a seed (random without one).
+func InstanceID(seed int64) string {
+	if seed == 0 {
+		return newGen(Options{}).uuid()
+	}
+	return newGen(Options{Seed: seed ^ 0x5eed}).uuid()
 }

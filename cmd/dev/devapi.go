@@ -2,15 +2,30 @@ package main
 
 import (
 	"context"
+
 	"fmt"
+	"github.com/identity-dev/dev/emulator/devserver"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 )
 
+// defaultServerURL is where dev mail and dev events look when --url is not given: the
+// dev serve of the site in the current folder, else the default port.
+func defaultServerURL(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if st, err := devserver.ReadState("."); err == nil {
+		return st.URL
+	}
+	return "http://127.0.0.1:8888"
+}
+
 // devAPI calls a running dev serve's dev API and returns the body of a 2xx answer.
 func devAPI(ctx context.Context, method, base, path string) ([]byte, error) {
+	base = defaultServerURL(base)
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	endpoint := strings.TrimRight(base, "/") + "/.netlify/dev/api" + path

@@ -33,7 +33,7 @@ func newEventsCmd(io streams) *cobra.Command {
 		Use:   "events",
 		Short: "The journal of a running dev serve: hook requests, webhook deliveries, function calls",
 	}
-	cmd.PersistentFlags().StringVar(&opts.URL, "url", "http://127.0.0.1:8888", "the running dev serve")
+	cmd.PersistentFlags().StringVar(&opts.URL, "url", "", "the running dev serve (default: the one of the site in this folder, else http://127.0.0.1:8888)")
 	cmd.PersistentFlags().BoolVar(&opts.JSON, "json", false, "print JSON")
 
 	list := &cobra.Command{
@@ -143,7 +143,13 @@ func runEventsReplay(ctx context.Context, o *eventsOptions, id, function string)
 	fmt.Fprintf(tw, "status\t%s\t%s\n", statusOf(pair.Old.Response), statusOf(pair.New.Response))
 	fmt.Fprintf(tw, "duration\t%.1f ms\t%.1f ms\n", pair.Old.DurationMS, pair.New.DurationMS)
 	fmt.Fprintf(tw, "body\t%s\t%s\n", bodyOf(pair.Old.Response), bodyOf(pair.New.Response))
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if pair.New.Outcome != "pass" {
+		return &exitError{code: 1} // the replayed request would not pass
+	}
+	return nil
 }
 
 func printEntry(w io.Writer, e *journal.Entry) {

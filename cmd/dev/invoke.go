@@ -22,6 +22,7 @@ import (
 	"github.com/identity-dev/dev/emulator/functions/nodejs"
 	"github.com/identity-dev/dev/emulator/invoke"
 	"github.com/identity-dev/dev/emulator/journal"
+	"github.com/identity-dev/dev/emulator/term"
 )
 
 type invokeOptions struct {
@@ -33,6 +34,7 @@ type invokeOptions struct {
 	Payload    string
 	JSON       bool
 	Timeout    time.Duration
+	JWTSecret  string
 	Query      []string
 	req        invoke.Request
 }
@@ -73,6 +75,7 @@ The exit status is 1 when the function failed or production would block the oper
 	f.BoolVar(&o.Standalone, "standalone", false, "run the function alone even when a dev serve runs for the site")
 	f.StringVar(&o.Payload, "payload", "", "the payload: FILE, - for stdin, or inline JSON")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON object")
+	f.StringVar(&o.JWTSecret, "jwt-secret", "", "standalone: the instance secret that signs X-Webhook-Signature (default: netlify.toml's [dev.identity] jwt_secret, else random)")
 	f.DurationVar(&o.Timeout, "timeout", functions.DefaultTimeout, "the function's time limit (hooks: 5s per attempt, as production)")
 	addMockFlags(cmd, &o.req.Mock)
 	f.StringVar(&o.req.Method, "method", "", "plain functions: the HTTP method (GET, or POST with --body)")
@@ -137,9 +140,13 @@ func (o *invokeOptions) run(ctx context.Context) (*invoke.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	secret := o.JWTSecret
+	if secret == "" && site.Dev.Identity.JWTSecret != nil {
+		secret = *site.Dev.Identity.JWTSecret
+	}
 	sa := invoke.Standalone{
 		SiteDir: siteDir, FunctionsDir: site.FunctionsDir(siteDir, o.Functions), Function: o.req.Function,
-		Env: env, Timeout: o.Timeout, Seed: o.req.Mock.Seed,
+		Env: env, Timeout: o.Timeout, Seed: o.req.Mock.Seed, Secret: secret, Log: term.NewLogger(o.io.Err),
 		Runtimes: map[functions.Kind]functions.Runtime{
 			functions.KindJS: nodejs.New(nodejs.Options{}),
 			functions.KindGo: golang.New(golang.Options{}),

@@ -20,6 +20,7 @@ import (
 	"github.com/identity-dev/dev/emulator/functions/nodejs"
 	"github.com/identity-dev/dev/emulator/invoke"
 	"github.com/identity-dev/dev/emulator/term"
+	"github.com/identity-dev/dev/emulator/tokens"
 	"github.com/identity-dev/dev/fixtures"
 )
 
@@ -206,5 +207,40 @@ func TestPayloadCommandOutputMatchesSchemasAndGoldenFiles(t *testing.T) {
 	}
 	if _, _, err := runCmd(t, "payload", "identity-nope"); err == nil || !strings.Contains(err.Error(), "is not an identity event") {
 		t.Fatalf("unknown event: %v", err)
+	}
+}
+
+// A recorded fixture from another instance is sent with this instance's id, which the
+// signature names; and --jwt-secret signs it, so a function can verify it.
+func TestInvokeSignsWhatItSends(t *testing.T) {
+	dir := invokeSite(t)
+	fixture := filepath.Join("..", "..", "fixtures", "hooks", "signup-email-confirmation.json")
+	r, err := invokeJSON(t, "identity-signup", "--dir", dir, "--standalone", "--payload", fixture, "--jwt-secret", "test-secret", "--seed", "3")
+	if err != nil || r.PayloadKind != invoke.KindFixture {
+		t.Fatalf("%v %+v", err, r)
+	}
+	var body struct {
+		InstanceID string `json:"instance_id"`
+	}
+	json.Unmarshal(r.Request.Body, &body)
+	if body.InstanceID == "00000000-0000-0000-0000-000000000000" || !strings.Contains(strings.Join(r.Warnings, "\n"), "is not this instance's") {
+		t.Fatalf("instance id %s, warnings %v", body.InstanceID, r.Warnings)
+	}
+	if err := tokens.VerifyWebhook("test-secret", body.InstanceID, r.Request.Header.Get("X-Webhook-Signature"), r.Request.Body); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInvokePlainFunctionWithALambdaEvent(t *testing.T) {
+	dir := invokeSite(t)
+	event, _, err := runCmd(t, "payload", "lambda-event", "--method", "PUT", "--path", "/.netlify/functions/echo/x", "--query", "q=1", "--header", "X-Custom: from-event", "--body", "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := invokeJSON(t, "echo", "--dir", dir, "--standalone", "--payload", event)
+	var got map[string]any
+	json.Unmarshal(r.Response.Body, &got)
+	if err != nil || got["method"] != "PUT" || got["path"] != "/.netlify/functions/echo/x" || got["header"] != "from-event" || got["body"] != "hello" {
+		t.Fatalf("%v %s", err, r.Response.Body)
 	}
 }

@@ -34,7 +34,7 @@ func newMailCmd(io streams, runF func(context.Context, *mailOptions) error) *cob
 			return runMail(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.URL, "url", "http://127.0.0.1:8888", "the running dev serve")
+	cmd.Flags().StringVar(&opts.URL, "url", "", "the running dev serve (default: the one of the site in this folder, else http://127.0.0.1:8888)")
 	cmd.Flags().StringVar(&opts.To, "to", "", "only mail to this address")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the mail as JSON")
 	return cmd

@@ -92,7 +92,8 @@ func lambdaEvent(o *payloadOptions) []byte {
 	if o.Body != "" && r.Header.Get("Content-Type") == "" {
 		r.Header.Set("Content-Type", "application/json")
 	}
-	return functions.NewEvent(functions.EventRequest{Request: r, Body: []byte(o.Body), BaseURL: "http://127.0.0.1:8888", RequestID: "01234567-89ab-4cde-8f01-23456789abcd"}).JSON()
+	return functions.NewEvent(functions.EventRequest{Request: r, Body: []byte(o.Body), BaseURL: "http://127.0.0.1:8888",
+		RequestID: "01234567-89ab-4cde-8f01-23456789abcd", Extra: functions.EdgeHeaders(mockdata.InstanceID(o.Mock.Seed))}).JSON()
 }
 
 func printSchema(io streams, name string) error {

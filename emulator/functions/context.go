@@ -22,17 +22,20 @@ var localGeo = map[string]any{
 // edgeHeaders are the headers Netlify's edge adds to a function's request; they are
 // the same for every request, so they are made once.
 func (s *Server) edgeHeaders() map[string]string {
-	s.edgeOnce.Do(func() {
-		geo, _ := json.Marshal(localGeo)
-		s.edge = map[string]string{
-			"x-nf-geo":            base64.StdEncoding.EncodeToString(geo),
-			"x-nf-site-id":        s.siteID(),
-			"x-nf-account-id":     "local-account",
-			"x-nf-deploy-context": "dev",
-			"x-country":           "XX",
-		}
-	})
+	s.edgeOnce.Do(func() { s.edge = EdgeHeaders(s.siteID()) })
 	return s.edge
+}
+
+// EdgeHeaders are the headers Netlify's edge adds to every function request.
+func EdgeHeaders(siteID string) map[string]string {
+	geo, _ := json.Marshal(localGeo)
+	return map[string]string{
+		"x-nf-geo":            base64.StdEncoding.EncodeToString(geo),
+		"x-nf-site-id":        siteID,
+		"x-nf-account-id":     "local-account",
+		"x-nf-deploy-context": "dev",
+		"x-country":           "XX",
+	}
 }
 
 func (s *Server) siteID() string {

@@ -1,6 +1,7 @@
 package functions
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"mime"
@@ -95,8 +96,11 @@ func NewEvent(er EventRequest) *Event {
 
 // JSON is the event's bytes.
 func (e *Event) JSON() json.RawMessage {
-	b, _ := json.Marshal(e) // only strings, maps and bools: cannot fail
-	return b
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // "&" stays "&", as a JS runtime writes it
+	_ = enc.Encode(e)        // only strings, maps and bools: cannot fail
+	return bytes.TrimRight(b.Bytes(), "\n")
 }
 
 // isTextType is Netlify's rule for which bodies reach a function as text.

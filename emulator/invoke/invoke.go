@@ -2,6 +2,7 @@ package invoke
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -151,6 +152,11 @@ func runHook(ctx context.Context, env Env, req Request, event identity.Event) (*
 // runHTTP invokes a plain function with a request built from the flags, through the
 // same handler as dev serve's /.netlify/functions/NAME.
 func runHTTP(ctx context.Context, env Env, req Request) (*Result, error) {
+	if len(req.Payload) > 0 {
+		if err := fromLambdaEvent(&req); err != nil {
+			return nil, err
+		}
+	}
 	method := req.Method
 	if method == "" {
 		method = http.MethodGet
@@ -242,4 +248,49 @@ func QueryString(pairs []string) string {
 		v.Add(k, val)
 	}
 	return v.Encode()
+}
+
+// fromLambdaEvent takes method, path, query, headers and body from a Lambda event
+// given as --payload to a plain function.
+func fromLambdaEvent(req *Request) error {
+	var ev functions.Event
+	if err := json.Unmarshal(req.Payload, &ev); err != nil || ev.HTTPMethod == "" {
+		return fmt.Errorf("--payload for %s must be a Lambda event (with httpMethod, path, headers, body): dev payload lambda-event prints one", req.Function)
+	}
+	req.Method = ev.HTTPMethod
+	if rest, ok := strings.CutPrefix(ev.Path, functions.Prefix+req.Function); ok {
+		req.Path = rest
+	}
+	req.Query = ev.RawQuery
+	if req.Query == "" && len(ev.MultiValueQueryStringParameters) > 0 {
+		req.Query = url.Values(ev.MultiValueQueryStringParameters).Encode()
+	}
+	req.Headers = nil
+	for k, vs := range ev.MultiValueHeaders {
+		if isEdgeHeader(k) {
+			continue
+		}
+		for _, v := range vs {
+			req.Headers = append(req.Headers, k+": "+v)
+		}
+	}
+	sort.Strings(req.Headers)
+	req.Body = ev.Body
+	if ev.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(ev.Body)
+		if err != nil {
+			return fmt.Errorf("the Lambda event says isBase64Encoded but its body is not base64: %w", err)
+		}
+		req.Body = string(b)
+	}
+	return nil
+}
+
+// isEdgeHeader reports headers the runner adds itself.
+func isEdgeHeader(name string) bool {
+	switch name {
+	case "host", "client-ip", "x-nf-client-connection-ip", "x-nf-request-id", "content-length":
+		return true
+	}
+	return strings.HasPrefix(name, "x-nf-") || name == "x-country"
 }

@@ -23,6 +23,7 @@ const (
 	KindLambdaEvent  = "a Lambda event"
 	KindCLIMock      = "netlify-cli's functions:invoke mock"
 	KindMock         = "a mock user from mockdata"
+	KindFixture      = "a recorded fixture (fixtures/hooks)"
 )
 
 // hookPayload is a payload read for an identity event: the body to send and the user in it.
@@ -43,6 +44,13 @@ func readHookPayload(raw []byte, event identity.Event, instanceID string) (*hook
 	}
 	p := &hookPayload{}
 	switch {
+	case has(obj, "source") && has(obj, "headers") && has(obj, "body"):
+		inner, err := readHookPayload(obj["body"], event, instanceID)
+		if err != nil {
+			return nil, fmt.Errorf("the fixture's body: %w", err)
+		}
+		inner.Kind = KindFixture
+		return inner, nil
 	case has(obj, "kind") && has(obj, "request"):
 		var e struct {
 			Request struct {
@@ -87,6 +95,12 @@ func readHookPayload(raw []byte, event identity.Event, instanceID string) (*hook
 		if !has(obj, "instance_id") {
 			p.Kind = KindCLIMock
 			p.Warnings = append(p.Warnings, fmt.Sprintf("the payload has no instance_id: production always sends the instance's UUID; dev added %s", instanceID))
+			id, _ := json.Marshal(instanceID)
+			obj["instance_id"] = id
+		}
+		var given string
+		if json.Unmarshal(obj["instance_id"], &given) == nil && given != instanceID && p.Kind == KindHookBody {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("the payload's instance_id %s is not this instance's: dev sent %s, which the signature's sub names, as production would", given, instanceID))
 			id, _ := json.Marshal(instanceID)
 			obj["instance_id"] = id
 		}

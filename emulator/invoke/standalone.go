@@ -22,16 +22,17 @@ type Standalone struct {
 	Runtimes     map[functions.Kind]functions.Runtime
 	Timeout      time.Duration
 	Log          *term.Logger
-	Seed         int64 // makes the instance id repeatable
+	Seed         int64  // makes the instance id repeatable
+	Secret       string // the instance JWT secret; random when empty
 }
 
 // Open builds the function and returns its Env; close stops its instance.
 func (s Standalone) Open(ctx context.Context) (Env, func(), error) {
-	secret := tokens.NewSecret()
-	instance := tokens.NewUUID()
-	if s.Seed != 0 {
-		instance = mockdata.User("validate", mockdata.Options{Seed: s.Seed + 1}).ID
+	secret := s.Secret
+	if secret == "" {
+		secret = tokens.NewSecret()
 	}
+	instance := mockdata.InstanceID(s.Seed)
 	signer := tokens.NewSigner(secret)
 	fns := functions.NewServer(functions.Options{
 		SiteDir: s.SiteDir, FunctionsDir: s.FunctionsDir, Runtimes: s.Runtimes, Env: s.Env, Timeout: s.Timeout,

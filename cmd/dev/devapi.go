@@ -47,3 +47,5 @@ func devAPI(ctx context.Context, method, base, path string) ([]byte, error) {
 	}
 	return body, nil
 }
+
+func contextBackground() context.Context { return context.Background() }

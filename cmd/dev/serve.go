@@ -45,6 +45,7 @@ type serveOptions struct {
 	Debug               []string
 	DebugPort           int
 	InspectPort         int
+	DebugWait           bool
 	Functions           string
 	FunctionTimeout     time.Duration
 	FunctionConcurrency int
@@ -90,6 +91,7 @@ Settings come from flags, then netlify.toml's [dev.identity] table, then default
 	f.StringVar(&opts.GoTrueProfile, "gotrue-profile", "current", "current: identity-* functions fire for external providers (GoTrue since March 2026); 2024: only the outgoing webhook did")
 	f.StringArrayVar(&opts.Debug, "debug", nil, "run this function under a debugger (repeatable, or all): delve for Go, the Node inspector for JS")
 	f.IntVar(&opts.DebugPort, "debug-port", devserver.DefaultDebugPort, "the first delve port for --debug Go functions (JSON-RPC and DAP); more functions take the next")
+	f.BoolVar(&opts.DebugWait, "debug-wait", false, "hold each --debug function's first invocation until a debugger attaches")
 	f.IntVar(&opts.InspectPort, "inspect-port", devserver.DefaultInspectPort, "the first Node inspector port for --debug JS functions")
 	f.StringVar(&opts.Functions, "functions", "", "the functions folder (default: netlify.toml's [functions] directory, else [build] functions, else netlify/functions)")
 	f.DurationVar(&opts.FunctionTimeout, "function-timeout", functions.DefaultTimeout, "time limit of one function invocation, as production's 10s")
@@ -218,7 +220,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		Autoconfirm: o.Autoconfirm, DisableSignup: o.DisableSignup, External: o.External,
 		BcryptCost: o.BcryptCost, Version: version, Log: log,
 		HookAttempts: o.HookAttempts, HookTimeout: o.HookTimeout, GoTrueProfile: o.GoTrueProfile,
-		Debug: o.Debug, DebugPort: o.DebugPort, InspectPort: o.InspectPort,
+		Debug: o.Debug, DebugPort: o.DebugPort, InspectPort: o.InspectPort, DebugWait: o.DebugWait,
 	}
 	if o.WebhookURL != "" {
 		opts.Webhook = &hooks.Webhook{URL: o.WebhookURL, Secret: o.WebhookSecret, Events: o.WebhookEvents}

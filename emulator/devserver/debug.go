@@ -1,6 +1,7 @@
 package devserver
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -44,11 +45,15 @@ type debugger struct {
 	targets map[string]*DebugTarget
 	attach  map[string]bool // a debugger holds the function
 	proxies map[string]*inspectorProxy
+	// wait holds the first invocation of each function until a debugger attaches.
+	wait     bool
+	attached map[string]chan struct{} // closed at the first attach
 }
 
 func newDebugger(s *Server, names []string, goPort, jsPort int) *debugger {
 	d := &debugger{s: s, names: map[string]bool{}, host: "127.0.0.1", nextGo: goPort, nextJS: jsPort,
-		targets: map[string]*DebugTarget{}, attach: map[string]bool{}, proxies: map[string]*inspectorProxy{}}
+		targets: map[string]*DebugTarget{}, attach: map[string]bool{}, proxies: map[string]*inspectorProxy{},
+		attached: map[string]chan struct{}{}}
 	if d.nextGo == 0 {
 		d.nextGo = DefaultDebugPort
 	}
@@ -167,16 +172,15 @@ func (d *debugger) held(name string, on bool) {
 	was := d.attach[name]
 	d.attach[name] = on
 	d.mu.Unlock()
-	if was == on || d.s.fns == nil {
+	if was == on {
 		return
 	}
 	if on {
-		d.s.fns.Hold(name)
+		d.firstAttach(name)
 		d.s.opts.Log.Event(term.KindDebug, name, term.Warn, fmt.Sprintf(
 			"is held by the debugger; its time limit is suspended, production would have given up after %s", d.limitOf(name)), 0)
 		return
 	}
-	d.s.fns.Release(name)
 	d.s.opts.Log.Event(term.KindDebug, name, term.Info, "the debugger let go: its time limits are back", 0)
 }
 
@@ -191,6 +195,71 @@ func (d *debugger) limitOf(name string) time.Duration {
 		return d.s.opts.FunctionTimeout
 	}
 	return functions.DefaultTimeout
+}
+
+func (d *debugger) attachedChan(name string) chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ch, ok := d.attached[name]
+	if !ok {
+		ch = make(chan struct{})
+		d.attached[name] = ch
+	}
+	return ch
+}
+
+func (d *debugger) firstAttach(name string) {
+	ch := d.attachedChan(name)
+	select {
+	case <-ch:
+	default:
+		close(ch)
+	}
+}
+
+// heldFn tells the function server a debugged function's time limits are suspended:
+// while a debugger holds it, and with --debug-wait until the first one attaches
+// (waiting for the debugger must not time out).
+func (d *debugger) heldFn(name string) bool {
+	if !d.wants(name) {
+		return false
+	}
+	d.mu.Lock()
+	attached := d.attach[name]
+	d.mu.Unlock()
+	if attached {
+		return true
+	}
+	if !d.wait {
+		return false
+	}
+	select {
+	case <-d.attachedChan(name):
+		return false
+	default:
+		return true
+	}
+}
+
+// beforeInvoke holds, with --debug-wait, a debugged function's invocations until a
+// debugger has attached once.
+func (d *debugger) beforeInvoke(ctx context.Context, name string) error {
+	if !d.wait || !d.wants(name) {
+		return nil
+	}
+	ch := d.attachedChan(name)
+	select {
+	case <-ch:
+		return nil
+	default:
+	}
+	d.s.opts.Log.Event(term.KindDebug, name, term.Warn, "waits for a debugger to attach (--debug-wait); dev debug vscode prints how", 0)
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Targets lists the functions under a debugger, by name.

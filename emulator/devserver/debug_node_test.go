@@ -263,3 +263,33 @@ func TestDebugJSFunctionWithTheInspector(t *testing.T) {
 		t.Fatalf("a slow signup after the debugger left: %d %s", r.Status, r.Body)
 	}
 }
+
+// --debug-wait holds the first call until a debugger attaches.
+func TestDebugWaitHoldsTheFirstCall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips running a real JS function under the inspector")
+	}
+	jsPort := freePort("127.0.0.1")
+	srv, _ := startSite(t, "debug", Options{Autoconfirm: true, HookTimeout: 300 * time.Millisecond, HookAttempts: 1,
+		Debug: []string{"identity-signup"}, InspectPort: jsPort, DebugWait: true})
+	done := make(chan *response, 1)
+	go func() { done <- srv.signup(t, "wait@example.com") }()
+	select {
+	case r := <-done:
+		t.Fatalf("answered before a debugger attached: %d %s", r.Status, r.Body)
+	case <-time.After(800 * time.Millisecond): // more than the hook limit
+	}
+	var list []struct{ WebSocketDebuggerURL string }
+	for len(list) == 0 {
+		if resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/json/list", jsPort)); err == nil {
+			json.NewDecoder(resp.Body).Decode(&list)
+			resp.Body.Close()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ws := dialWS(t, list[0].WebSocketDebuggerURL)
+	defer ws.c.Close()
+	if r := <-done; r.Status != 200 || !strings.Contains(string(r.Body), "debugged") {
+		t.Fatalf("after attaching: %d %s", r.Status, r.Body)
+	}
+}

@@ -59,6 +59,7 @@ type Options struct {
 	Debug       []string
 	DebugPort   int
 	InspectPort int
+	DebugWait   bool // hold the first invocation until a debugger attaches
 }
 
 // Server is a running dev serve.
@@ -120,6 +121,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	s.api = identity.New(cfg, db, identity.WithObserver(&logObserver{log: opts.Log, server: s}), identity.WithHooks(dispatcher))
 	if len(opts.Debug) > 0 {
 		s.debug = newDebugger(s, opts.Debug, opts.DebugPort, opts.InspectPort)
+		s.debug.wait = opts.DebugWait
 	}
 	if opts.FunctionsDir != "" && len(opts.Runtimes) > 0 {
 		fopts := functions.Options{
@@ -133,6 +135,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		if s.debug != nil {
 			fopts.RuntimeFor, fopts.ConcurrencyFor = s.debug.runtimeFor, s.debug.concurrencyFor
 			fopts.OnStart, fopts.OnOutput, fopts.Prestart = s.debug.onStart, s.debug.onOutput, s.debug.wants
+			fopts.BeforeInvoke, fopts.Held = s.debug.beforeInvoke, s.debug.heldFn
 		}
 		s.fns = functions.NewServer(fopts)
 		dispatcher.Functions = s.fns

@@ -30,6 +30,9 @@ func (s *Server) InvokeHook(ctx context.Context, name string, header http.Header
 	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < timeout {
 		timeout = 0 // the hook's own limit is shorter; ctx carries it
 	}
+	if err := s.beforeInvoke(ctx, name); err != nil {
+		return 0, nil, nil, err
+	}
 	resp, err := p.invoke(ctx, inv, s.limit(name, timeout))
 	rec := httptest.NewRecorder()
 	status := http.StatusAccepted

@@ -42,7 +42,8 @@ type Options struct {
 	// OnInvoke, when set, hears about every invocation (the journal uses it).
 	OnInvoke func(InvocationRecord)
 	// RuntimeFor, when set, may give a function a runtime of its own (a debugged one);
-	// nil falls back to Runtimes.
+	// nil falls back to Runtimes. It is called with the server's lock held: it must not
+	// call back into the server.
 	RuntimeFor func(fn *Function) Runtime
 	// ConcurrencyFor, when set and positive, overrides Concurrency for one function.
 	ConcurrencyFor func(name string) int
@@ -50,6 +51,12 @@ type Options struct {
 	OnStart func(fn *Function, in Instance)
 	// OnOutput sees each line a function writes before the log; true keeps it out of the log.
 	OnOutput func(fn *Function, stream, line string) bool
+	// Held, when set, also suspends a function's time limits while it says so (a
+	// debugger holds the function, or one is awaited).
+	Held func(name string) bool
+	// BeforeInvoke, when set, runs before each invocation and may make it wait (for a
+	// debugger to attach); an error fails the invocation.
+	BeforeInvoke func(ctx context.Context, name string) error
 	// Prestart, when it says so for a function, starts an instance after each build
 	// instead of at the first call (so a debugger can attach before it).
 	Prestart func(name string) bool
@@ -303,6 +310,9 @@ func (s *Server) Invoke(ctx context.Context, name string, inv *Invocation, timeo
 	if timeout == 0 {
 		timeout = s.opts.Timeout
 	}
+	if err := s.beforeInvoke(ctx, name); err != nil {
+		return nil, err
+	}
 	return p.invoke(ctx, inv, s.limit(name, timeout))
 }
 
@@ -327,8 +337,16 @@ func (s *Server) Release(name string) {
 // Held reports whether a debugger holds the function.
 func (s *Server) Held(name string) bool {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.held[name]
+	held := s.held[name]
+	s.mu.RUnlock()
+	return held || (s.opts.Held != nil && s.opts.Held(name))
+}
+
+func (s *Server) beforeInvoke(ctx context.Context, name string) error {
+	if s.opts.BeforeInvoke == nil {
+		return nil
+	}
+	return s.opts.BeforeInvoke(ctx, name)
 }
 
 // limit is the time limit of one invocation of a function: none while it is held.
@@ -383,7 +401,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // run invokes and, when w is set, writes the answer.
 func (s *Server) run(ctx context.Context, p *pool, inv *Invocation, timeout time.Duration, r *http.Request, body []byte, w http.ResponseWriter, start time.Time) {
-	resp, err := p.invoke(ctx, inv, s.limit(p.fn.Name, timeout))
+	var resp *Response
+	err := s.beforeInvoke(ctx, p.fn.Name)
+	if err == nil {
+		resp, err = p.invoke(ctx, inv, s.limit(p.fn.Name, timeout))
+	}
 	status := http.StatusAccepted
 	if w != nil {
 		status = s.write(w, resp, err)

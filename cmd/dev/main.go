@@ -9,9 +9,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/identity-dev/dev/emulator/debug"
 )
 
 func main() {
+	// dev re-runs itself as delve's helper for --debug Go functions: that process must
+	// do nothing else.
+	debug.HelperMain()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := newRootCmd(streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})

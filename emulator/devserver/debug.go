@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/identity-dev/dev/emulator/debug"
 	"github.com/identity-dev/dev/emulator/functions"
 	"github.com/identity-dev/dev/emulator/functions/nodejs"
 	"github.com/identity-dev/dev/emulator/term"
@@ -48,6 +49,7 @@ type debugger struct {
 	// wait holds the first invocation of each function until a debugger attaches.
 	wait     bool
 	attached map[string]chan struct{} // closed at the first attach
+	sessions map[string]*debug.GoSession
 }
 
 func newDebugger(s *Server, names []string, goPort, jsPort int) *debugger {
@@ -160,9 +162,13 @@ func (d *debugger) close() {
 		return
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	sessions := d.sessions
 	for _, p := range d.proxies {
 		p.close()
+	}
+	d.mu.Unlock()
+	for _, s := range sessions {
+		s.Close()
 	}
 }
 

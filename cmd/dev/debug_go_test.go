@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-delve/delve/service/api"
+	"github.com/go-delve/delve/service/rpc2"
+)
+
+// TestDebugGoFunctionWithDelve builds dev, serves a site with dev serve --debug
+// identity-signup, and debugs it as an editor would over delve's JSON-RPC API: a
+// breakpoint in the handler, a signup, the payload read, continue; a second signup
+// stops on the same process.
+func TestDebugGoFunctionWithDelve(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips building dev and a Go function without optimisations")
+	}
+	bin := filepath.Join(t.TempDir(), "dev")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	site := t.TempDir()
+	copyDirT(t, filepath.Join("..", "..", "testdata", "sites", "debug-go"), site)
+	port, dbg := freePortT(t), freePortT(t)
+	cmd := exec.Command(bin, "serve", "--dir", site, "--port", strconv.Itoa(port), "--debug", "identity-signup", "--debug-port", strconv.Itoa(dbg))
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	attached := make(chan struct{})
+	var mu sync.Mutex
+	var logLines []string
+	logText := func() string { mu.Lock(); defer mu.Unlock(); return strings.Join(logLines, "\n") }
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		once := false
+		for sc.Scan() {
+			mu.Lock()
+			logLines = append(logLines, sc.Text())
+			mu.Unlock()
+			if !once && strings.Contains(sc.Text(), "delve attached to pid") {
+				once = true
+				close(attached)
+			}
+		}
+	}()
+	select {
+	case <-attached:
+	case <-time.After(3 * time.Minute):
+		t.Fatalf("delve never attached; log:\n%s", logText())
+	}
+
+	conn, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(dbg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := rpc2.NewClientFromConn(conn)
+	defer client.Disconnect(true)
+	if _, err := client.Halt(); err != nil {
+		t.Fatal(err)
+	}
+	file, _ := filepath.Abs(filepath.Join(site, "netlify", "functions", "identity-signup", "main.go"))
+	src, _ := os.ReadFile(file)
+	line := 0
+	for i, l := range strings.Split(string(src), "\n") {
+		if strings.Contains(l, "// BREAK") {
+			line = i + 1
+		}
+	}
+	if _, err := client.CreateBreakpoint(&api.Breakpoint{File: file, Line: line}); err != nil {
+		t.Fatalf("breakpoint at %s:%d: %v", file, line, err)
+	}
+	stateC := client.Continue()
+
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	for _, email := range []string{"first@example.com", "second@example.com"} {
+		done := make(chan string, 1)
+		go func() {
+			resp, err := http.Post(base+"/.netlify/identity/signup", "application/json", strings.NewReader(`{"email":"`+email+`","password":"pw"}`))
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			done <- strconv.Itoa(resp.StatusCode) + " " + string(b)
+		}()
+		var state *api.DebuggerState
+		select {
+		case state = <-stateC:
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("%s: the breakpoint was never hit", email)
+		}
+		if state.Exited || state.CurrentThread == nil || state.CurrentThread.Line != line {
+			t.Fatalf("%s: stopped at %+v", email, state.CurrentThread)
+		}
+		v, err := client.EvalVariable(api.EvalScope{GoroutineID: -1}, "payload", api.LoadConfig{MaxStringLen: 4096})
+		if err != nil || !strings.Contains(v.Value, `"email":"`+email+`"`) {
+			t.Fatalf("%s: payload = %v, %v", email, v, err)
+		}
+		time.Sleep(6 * time.Second) // longer than the 5 s hook limit: the debugger holds it
+		stateC = client.Continue()
+		select {
+		case got := <-done:
+			if !strings.HasPrefix(got, "200 ") || !strings.Contains(got, "debugged-in-go") {
+				t.Fatalf("%s: signup answered %s", email, got)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("%s: signup never answered", email)
+		}
+	}
+	if log := logText(); !strings.Contains(log, "is held by the debugger; its time limit is suspended") {
+		t.Errorf("the log never said the time limit was suspended:\n%s", log)
+	}
+}
+
+func freePortT(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func copyDirT(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if info.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,6 +1,7 @@
 package devserver
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/identity-dev/dev/emulator/debug"
@@ -25,8 +26,9 @@ func (d *debugger) goRuntime(fn *functions.Function, t *DebugTarget) functions.R
 			Log:      func(msg string) { d.s.opts.Log.Event(term.KindDebug, name, term.Info, msg, 0) },
 			OnClient: func(connected bool) { d.held(name, connected) },
 			OnPause: func(paused bool) {
-				if paused {
-					d.s.opts.Log.Event(term.KindDebug, name, term.Info, "stopped at a breakpoint", 0)
+				if paused && d.s.notes.once("paused:"+name) {
+					d.s.opts.Log.Event(term.KindDebug, name, term.Warn, fmt.Sprintf(
+						"is paused in the debugger; its time limit is suspended, production would have given up after %s", d.limitOf(name)), 0)
 				}
 			},
 		})

@@ -164,8 +164,9 @@ func BenchmarkJSFunctionThroughput(b *testing.B) {
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 }
 
-func copyTree(b *testing.B, src, dst string) {
-	b.Helper()
+// copyTree copies a folder of test data, for tests and benchmarks that change or build in it.
+func copyTree(tb testing.TB, src, dst string) {
+	tb.Helper()
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -181,7 +182,7 @@ func copyTree(b *testing.B, src, dst string) {
 		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
 	})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 }
 

@@ -31,7 +31,7 @@ func TestDebugGoFunctionWithDelve(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	site := t.TempDir()
-	copyDirT(t, filepath.Join("..", "..", "testdata", "sites", "debug-go"), site)
+	copyTree(t, filepath.Join("..", "..", "testdata", "sites", "debug-go"), site)
 	port, dbg := freePortT(t), freePortT(t)
 	cmd := exec.Command(bin, "serve", "--dir", site, "--port", strconv.Itoa(port), "--debug", "identity-signup", "--debug-port", strconv.Itoa(dbg))
 	stderr, _ := cmd.StderrPipe()
@@ -134,25 +134,4 @@ func freePortT(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
-}
-
-func copyDirT(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if info.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -29,24 +28,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 func invokeSite(t *testing.T) string {
 	t.Helper()
 	dst := t.TempDir()
-	src := filepath.Join("..", "..", "testdata", "sites", "invoke")
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	copyTree(t, filepath.Join("..", "..", "testdata", "sites", "invoke"), dst)
 	return dst
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 
 	"fmt"
 	"github.com/identity-dev/dev/emulator/devserver"
@@ -49,3 +50,20 @@ func devAPI(ctx context.Context, method, base, path string) ([]byte, error) {
 }
 
 func contextBackground() context.Context { return context.Background() }
+
+// fetchData gets a dev API resource: with asJSON it prints the body as it came and
+// reports done; otherwise it decodes the body into v for the caller to print.
+func fetchData(ctx context.Context, out io.Writer, asJSON bool, method, base, path string, v any) (done bool, err error) {
+	body, err := devAPI(ctx, method, base, path)
+	if err != nil {
+		return false, err
+	}
+	if asJSON {
+		_, err := out.Write(body)
+		return true, err
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return false, fmt.Errorf("%s did not answer as a dev serve does (%s): %w", defaultServerURL(base), path, err)
+	}
+	return false, nil
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -76,17 +75,9 @@ func runEventsList(ctx context.Context, o *eventsOptions) error {
 		}
 	}
 	q.Set("limit", fmt.Sprint(o.Limit))
-	body, err := devAPI(ctx, http.MethodGet, o.URL, "/events?"+q.Encode())
-	if err != nil {
-		return err
-	}
-	if o.JSON {
-		_, err := o.io.Out.Write(body)
-		return err
-	}
 	var entries []journal.Entry
-	if err := json.Unmarshal(body, &entries); err != nil {
-		return fmt.Errorf("%s did not answer with journal JSON: %w", o.URL, err)
+	if done, err := fetchData(ctx, o.io.Out, o.JSON, http.MethodGet, o.URL, "/events?"+q.Encode(), &entries); done || err != nil {
+		return err
 	}
 	if len(entries) == 0 {
 		_, err := fmt.Fprintln(o.io.Out, "Nothing journaled yet.")
@@ -102,17 +93,9 @@ func runEventsList(ctx context.Context, o *eventsOptions) error {
 }
 
 func runEventsShow(ctx context.Context, o *eventsOptions, id string) error {
-	body, err := devAPI(ctx, http.MethodGet, o.URL, "/events/"+url.PathEscape(id))
-	if err != nil {
-		return err
-	}
-	if o.JSON {
-		_, err := o.io.Out.Write(body)
-		return err
-	}
 	var e journal.Entry
-	if err := json.Unmarshal(body, &e); err != nil {
-		return fmt.Errorf("%s did not answer with a journal entry: %w", o.URL, err)
+	if done, err := fetchData(ctx, o.io.Out, o.JSON, http.MethodGet, o.URL, "/events/"+url.PathEscape(id), &e); done || err != nil {
+		return err
 	}
 	printEntry(o.io.Out, &e)
 	return nil
@@ -123,17 +106,9 @@ func runEventsReplay(ctx context.Context, o *eventsOptions, id, function string)
 	if function != "" {
 		path += "?function=" + url.QueryEscape(function)
 	}
-	body, err := devAPI(ctx, http.MethodPost, o.URL, path)
-	if err != nil {
-		return err
-	}
-	if o.JSON {
-		_, err := o.io.Out.Write(body)
-		return err
-	}
 	var pair struct{ Old, New journal.Entry }
-	if err := json.Unmarshal(body, &pair); err != nil {
-		return fmt.Errorf("%s did not answer with a replay: %w", o.URL, err)
+	if done, err := fetchData(ctx, o.io.Out, o.JSON, http.MethodPost, o.URL, path, &pair); done || err != nil {
+		return err
 	}
 	tw := tabwriter.NewWriter(o.io.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "\tRECORDED\tREPLAYED")

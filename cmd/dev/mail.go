@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -45,17 +44,9 @@ func runMail(ctx context.Context, o *mailOptions) error {
 	if o.To != "" {
 		path += "?to=" + url.QueryEscape(o.To)
 	}
-	body, err := devAPI(ctx, http.MethodGet, o.URL, path)
-	if err != nil {
-		return err
-	}
-	if o.JSON {
-		_, err := o.io.Out.Write(body)
-		return err
-	}
 	var mails []identity.Mail
-	if err := json.Unmarshal(body, &mails); err != nil {
-		return fmt.Errorf("%s did not answer with mail JSON (is it a dev serve?): %w", o.URL, err)
+	if done, err := fetchData(ctx, o.io.Out, o.JSON, http.MethodGet, o.URL, path, &mails); done || err != nil {
+		return err
 	}
 	return printMail(o.io.Out, mails)
 }

@@ -2,7 +2,6 @@ package devserver
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -57,6 +56,3 @@ func ReadState(siteDir string) (*State, error) {
 	}
 	return &st, nil
 }
-
-// ErrNoServer is returned when no dev serve runs for a site.
-var ErrNoServer = errors.New("no dev serve is running for this site")

@@ -26,6 +26,33 @@ func TestDebugGoFunctionWithDelve(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skips building dev and a Go function without optimisations")
 	}
+	t.Parallel()
+	debugGoFunction(t, nil, "delve attached to pid")
+}
+
+// TestDebugGoFunctionWithInstalledDlv is the same with --debugger dlv: the test installs
+// dlv (the same delve version, from the module proxy) and puts it on PATH.
+func TestDebugGoFunctionWithInstalledDlv(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips installing dlv")
+	}
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "github.com/go-delve/delve").Output()
+	version := strings.TrimSpace(string(out))
+	if err != nil || version == "" {
+		t.Fatalf("go list -m github.com/go-delve/delve: %q, %v", out, err)
+	}
+	gobin := t.TempDir()
+	install := exec.Command("go", "install", "github.com/go-delve/delve/cmd/dlv@"+version)
+	install.Env = append(os.Environ(), "GOBIN="+gobin)
+	if out, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("go install dlv@%s: %v\n%s", version, err, out)
+	}
+	debugGoFunction(t, []string{"PATH=" + gobin + string(os.PathListSeparator) + os.Getenv("PATH")}, "dlv attached to pid", "--debugger", "dlv")
+}
+
+func debugGoFunction(t *testing.T, env []string, attachedLine string, extra ...string) {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "dev")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -33,7 +60,9 @@ func TestDebugGoFunctionWithDelve(t *testing.T) {
 	site := t.TempDir()
 	copyTree(t, filepath.Join("..", "..", "testdata", "sites", "debug-go"), site)
 	port, dbg := freePortT(t), freePortT(t)
-	cmd := exec.Command(bin, "serve", "--dir", site, "--port", strconv.Itoa(port), "--debug", "identity-signup", "--debug-port", strconv.Itoa(dbg))
+	args := append([]string{"serve", "--dir", site, "--port", strconv.Itoa(port), "--debug", "identity-signup", "--debug-port", strconv.Itoa(dbg)}, extra...)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -50,7 +79,7 @@ func TestDebugGoFunctionWithDelve(t *testing.T) {
 			mu.Lock()
 			logLines = append(logLines, sc.Text())
 			mu.Unlock()
-			if !once && strings.Contains(sc.Text(), "delve attached to pid") {
+			if !once && strings.Contains(sc.Text(), attachedLine) {
 				once = true
 				close(attached)
 			}

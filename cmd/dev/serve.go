@@ -46,6 +46,7 @@ type serveOptions struct {
 	DebugPort           int
 	InspectPort         int
 	DebugWait           bool
+	Debugger            string
 	Functions           string
 	FunctionTimeout     time.Duration
 	FunctionConcurrency int
@@ -91,6 +92,7 @@ Settings come from flags, then netlify.toml's [dev.identity] table, then default
 	f.StringVar(&opts.GoTrueProfile, "gotrue-profile", "current", "current: identity-* functions fire for external providers (GoTrue since March 2026); 2024: only the outgoing webhook did")
 	f.StringArrayVar(&opts.Debug, "debug", nil, "run this function under a debugger (repeatable, or all): delve for Go, the Node inspector for JS")
 	f.IntVar(&opts.DebugPort, "debug-port", devserver.DefaultDebugPort, "the first delve port for --debug Go functions (JSON-RPC and DAP); more functions take the next")
+	f.StringVar(&opts.Debugger, "debugger", "delve", "for --debug Go functions: delve (built into dev, nothing to install) or dlv (the dlv on PATH, run as dlv attach --headless behind the same port)")
 	f.BoolVar(&opts.DebugWait, "debug-wait", false, "hold each --debug function's first invocation until a debugger attaches")
 	f.IntVar(&opts.InspectPort, "inspect-port", devserver.DefaultInspectPort, "the first Node inspector port for --debug JS functions")
 	f.StringVar(&opts.Functions, "functions", "", "the functions folder (default: netlify.toml's [functions] directory, else [build] functions, else netlify/functions)")
@@ -154,6 +156,9 @@ func (o *serveOptions) validate() error {
 	}
 	if o.GoTrueProfile != "current" && o.GoTrueProfile != "2024" {
 		return fmt.Errorf("--gotrue-profile %q: use current (GoTrue since March 2026) or 2024", o.GoTrueProfile)
+	}
+	if o.Debugger != "delve" && o.Debugger != "dlv" {
+		return fmt.Errorf("--debugger %q: use delve (built into dev) or dlv (the dlv on PATH)", o.Debugger)
 	}
 	if o.FunctionTimeout <= 0 {
 		return fmt.Errorf("--function-timeout %s: give a positive duration such as 10s", o.FunctionTimeout)
@@ -220,7 +225,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		Autoconfirm: o.Autoconfirm, DisableSignup: o.DisableSignup, External: o.External,
 		BcryptCost: o.BcryptCost, Version: version, Log: log,
 		HookAttempts: o.HookAttempts, HookTimeout: o.HookTimeout, GoTrueProfile: o.GoTrueProfile,
-		Debug: o.Debug, DebugPort: o.DebugPort, InspectPort: o.InspectPort, DebugWait: o.DebugWait,
+		Debug: o.Debug, DebugPort: o.DebugPort, InspectPort: o.InspectPort, DebugWait: o.DebugWait, Debugger: o.Debugger,
 	}
 	if o.WebhookURL != "" {
 		opts.Webhook = &hooks.Webhook{URL: o.WebhookURL, Secret: o.WebhookSecret, Events: o.WebhookEvents}

@@ -74,7 +74,7 @@ func startHelper(opts GoOptions, addr string, pid int) (*attachment, error) {
 			return nil, fmt.Errorf("debug %s: finding this program to start the debugger: %w", opts.Name, err)
 		}
 	}
-	cfg, _ := json.Marshal(helperConfig{Pid: pid, Addr: addr})
+	cfg, _ := json.Marshal(helperConfig{Pid: pid, Addr: addr, Dlv: opts.Dlv})
 	ctlR, ctlW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("debug %s: %w", opts.Name, err)
@@ -91,7 +91,11 @@ func startHelper(opts GoOptions, addr string, pid int) (*attachment, error) {
 	cmd.Env = append(os.Environ(), helperEnv+"="+string(cfg))
 	cmd.Stdin = ctlR
 	cmd.Stdout = outW
-	cmd.Stderr = &lineLog{log: func(line string) { opts.Log("delve: " + line) }}
+	prefix := "delve: " // what the debugger says, as the log shows it
+	if opts.Dlv != "" {
+		prefix = "dlv: "
+	}
+	cmd.Stderr = &lineLog{log: func(line string) { opts.Log(prefix + line) }}
 	cmd.WaitDelay = time.Second
 	err = cmd.Start()
 	ctlR.Close()
@@ -115,7 +119,7 @@ func startHelper(opts GoOptions, addr string, pid int) (*attachment, error) {
 		clients:  map[string]bool{},
 	}
 	go func() {
-		readEvents(outR, a.events, func(line string) { opts.Log("delve: " + line) })
+		readEvents(outR, a.events, func(line string) { opts.Log(prefix + line) })
 		outR.Close()
 	}()
 	go func() {

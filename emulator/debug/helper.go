@@ -34,6 +34,7 @@ const helperArg = "__debug-helper"
 type helperConfig struct {
 	Pid  int    `json:"pid"`
 	Addr string `json:"addr"`
+	Dlv  string `json:"dlv,omitempty"` // an installed dlv to run instead of the delve linked in
 }
 
 // helperEvent is one line the helper writes on its stdout.
@@ -92,6 +93,9 @@ func runHelper(raw string, control io.Reader, out io.Writer) int {
 		return 1
 	}
 	events.send(helperEvent{Event: eventListening, Addr: ln.Addr().String()})
+	if cfg.Dlv != "" {
+		return serveDlv(cfg, ln, control, events)
+	}
 
 	ended := make(chan struct{})
 	srv := rpccommon.NewServer(&service.Config{

@@ -46,6 +46,10 @@ type GoOptions struct {
 	// Executable is the program started as the helper; this executable by default.
 	// Its main must call HelperMain first.
 	Executable string
+	// Dlv is the path of an installed dlv to use instead of the delve linked into this
+	// program: the helper runs it (dlv attach --headless) and forwards the session's
+	// address to it, so everything above works the same.
+	Dlv string
 }
 
 // The callbacks are called one at a time, from the session's goroutine or from

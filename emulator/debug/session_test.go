@@ -104,6 +104,40 @@ func breakpointLine(t testing.TB) int {
 
 var seq atomic.Int64
 
+var dlvBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// installDlv builds the dlv command of the delve version this module requires, into
+// the test's cache, as a user's go install would.
+func installDlv(t testing.TB) string {
+	t.Helper()
+	dlvBuild.once.Do(func() {
+		out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "github.com/go-delve/delve").Output()
+		version := strings.TrimSpace(string(out))
+		if err != nil || version == "" {
+			dlvBuild.err = fmt.Errorf("go list -m github.com/go-delve/delve: %q, %v", out, err)
+			return
+		}
+		bin := filepath.Join(cacheDir, "bin")
+		start := time.Now()
+		cmd := exec.Command("go", "install", "github.com/go-delve/delve/cmd/dlv@"+version)
+		cmd.Env = append(os.Environ(), "GOBIN="+bin)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			dlvBuild.err = fmt.Errorf("go install dlv@%s: %v\n%s", version, err, out)
+			return
+		}
+		t.Logf("go install dlv@%s: %s", version, time.Since(start).Round(time.Millisecond))
+		dlvBuild.path = filepath.Join(bin, "dlv")
+	})
+	if dlvBuild.err != nil {
+		t.Fatal(dlvBuild.err)
+	}
+	return dlvBuild.path
+}
+
 // invoke calls the instance with a body and returns the status code (or an error).
 type result struct {
 	status int
@@ -279,10 +313,26 @@ func (e *editor) hit(states <-chan *api.DebuggerState, line int) string {
 }
 
 func TestBreakpointInFunction(t *testing.T) {
+	breakpointInFunction(t, "")
+}
+
+// TestBreakpointInFunctionWithDlv is the same session with an installed dlv
+// (GoOptions.Dlv) in place of the delve linked in: clients, pauses, breakpoints
+// cleared, re-attaching and closing must not tell the two apart.
+func TestBreakpointInFunctionWithDlv(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips building dlv")
+	}
+	breakpointInFunction(t, installDlv(t))
+}
+
+func breakpointInFunction(t *testing.T, dlv string) {
 	file, line := helloSource(t), breakpointLine(t)
 	in := startHello(t)
 	rec := newRecorder(t)
-	s := NewGoSession(rec.options("127.0.0.1:0"))
+	opts := rec.options("127.0.0.1:0")
+	opts.Dlv = dlv
+	s := NewGoSession(opts)
 	defer s.Close()
 
 	took := attachOrSkip(t, s, in.Pid())
@@ -532,4 +582,32 @@ func TestClientDetaches(t *testing.T) {
 		t.Fatalf("attach again: %v", err)
 	}
 	wantOK(t, invokeAsync(in, `{}`), 2*time.Second)
+}
+
+// An installed dlv that cannot attach (here a stand-in that answers as dlv does when
+// ptrace is refused) fails Attach with dlv's words and what to do, and leaves the
+// function running; one that is missing fails at once.
+func TestDlvAttachErrors(t *testing.T) {
+	in := startHello(t)
+	fake := filepath.Join(t.TempDir(), "dlv")
+	script := "#!/bin/sh\necho \"could not attach to pid $2: operation not permitted\" >&2\nexit 1\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := NewGoSession(GoOptions{Name: "hello", Addr: "127.0.0.1:0", Dlv: fake})
+	defer s.Close()
+	err := s.Attach(in.Pid())
+	if err == nil || !strings.Contains(err.Error(), "operation not permitted") || !strings.Contains(err.Error(), "attaching to pid") {
+		t.Errorf("attach with a dlv that is refused: %v", err)
+	}
+	t.Logf("refused: %v", err)
+	wantOK(t, invokeAsync(in, `{}`), 2*time.Second)
+
+	s = NewGoSession(GoOptions{Name: "hello", Addr: "127.0.0.1:0", Dlv: filepath.Join(t.TempDir(), "no-dlv")})
+	defer s.Close()
+	err = s.Attach(in.Pid())
+	if err == nil || !strings.Contains(err.Error(), "no-dlv") {
+		t.Errorf("attach with a missing dlv: %v", err)
+	}
+	t.Logf("missing: %v", err)
 }

@@ -50,6 +50,7 @@ type debugger struct {
 	wait     bool
 	attached map[string]chan struct{} // closed at the first attach
 	sessions map[string]*debug.GoSession
+	dlv      string // --debugger dlv: the installed dlv the sessions run; "" for dev's own delve
 }
 
 func newDebugger(s *Server, names []string, goPort, jsPort int) *debugger {

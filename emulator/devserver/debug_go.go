@@ -2,6 +2,7 @@ package devserver
 
 import (
 	"fmt"
+	"os/exec"
 	"strconv"
 
 	"github.com/identity-dev/dev/emulator/debug"
@@ -22,7 +23,7 @@ func (d *debugger) goRuntime(fn *functions.Function, t *DebugTarget) functions.R
 	if d.sessions[fn.Name] == nil {
 		name := fn.Name
 		d.sessions[name] = debug.NewGoSession(debug.GoOptions{
-			Name: name, Addr: t.Addr,
+			Name: name, Addr: t.Addr, Dlv: d.dlv,
 			Log:      func(msg string) { d.s.opts.Log.Event(term.KindDebug, name, term.Info, msg, 0) },
 			OnClient: func(connected bool) { d.held(name, connected) },
 			OnPause: func(paused bool) {
@@ -34,7 +35,11 @@ func (d *debugger) goRuntime(fn *functions.Function, t *DebugTarget) functions.R
 		})
 	}
 	d.mu.Unlock()
-	d.s.opts.Log.Event(term.KindDebug, fn.Name, term.Info, "built with -gcflags=all=-N -l; delve (JSON-RPC and DAP) at "+t.Addr+" (dev debug vscode prints the attach entry)", 0)
+	which := "delve"
+	if d.dlv != "" {
+		which = "dlv (" + d.dlv + ")"
+	}
+	d.s.opts.Log.Event(term.KindDebug, fn.Name, term.Info, "built with -gcflags=all=-N -l; "+which+" (JSON-RPC and DAP) at "+t.Addr+" (dev debug vscode prints the attach entry)", 0)
 	return golang.New(golang.Options{BuildFlags: []string{"-gcflags=all=-N -l"}})
 }
 
@@ -55,5 +60,28 @@ func (d *debugger) onStart(fn *functions.Function, in functions.Instance) {
 		d.s.opts.Log.Event(term.KindDebug, fn.Name, term.Fail, "delve could not attach: "+err.Error(), 0)
 		return
 	}
-	d.s.opts.Log.Event(term.KindDebug, fn.Name, term.OK, "delve attached to pid "+strconv.Itoa(gi.Pid())+"; breakpoints set before a rebuild must be set again if your editor does not do it", 0)
+	d.s.opts.Log.Event(term.KindDebug, fn.Name, term.OK, d.debuggerName()+" attached to pid "+strconv.Itoa(gi.Pid())+"; breakpoints set before a rebuild must be set again if your editor does not do it", 0)
+}
+
+// debuggerName is what the log calls the debugger: delve, or dlv for --debugger dlv.
+func (d *debugger) debuggerName() string {
+	if d.dlv != "" {
+		return "dlv"
+	}
+	return "delve"
+}
+
+// findDlv resolves --debugger: "" for dev's own delve, or the path of the dlv on PATH.
+func findDlv(debugger string) (string, error) {
+	switch debugger {
+	case "", "delve":
+		return "", nil
+	case "dlv":
+		path, err := exec.LookPath("dlv")
+		if err != nil {
+			return "", fmt.Errorf("--debugger dlv: there is no dlv on PATH; install it with `go install github.com/go-delve/delve/cmd/dlv@latest`, or leave out --debugger to use the delve built into dev")
+		}
+		return path, nil
+	}
+	return "", fmt.Errorf("--debugger %q: use delve (built into dev) or dlv (the one on PATH)", debugger)
 }

@@ -60,6 +60,9 @@ type Options struct {
 	DebugPort   int
 	InspectPort int
 	DebugWait   bool // hold the first invocation until a debugger attaches
+	// Debugger "dlv" debugs Go functions with the dlv found on PATH instead of the
+	// delve built into dev; "" or "delve" is dev's own.
+	Debugger string
 }
 
 // Server is a running dev serve.
@@ -81,6 +84,13 @@ type Server struct {
 func New(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Host == "" {
 		opts.Host = "127.0.0.1"
+	}
+	var dlv string
+	if len(opts.Debug) > 0 {
+		var err error
+		if dlv, err = findDlv(opts.Debugger); err != nil {
+			return nil, err
+		}
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)))
 	if err != nil {
@@ -122,6 +132,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if len(opts.Debug) > 0 {
 		s.debug = newDebugger(s, opts.Debug, opts.DebugPort, opts.InspectPort)
 		s.debug.wait = opts.DebugWait
+		s.debug.dlv = dlv
 	}
 	if opts.FunctionsDir != "" && len(opts.Runtimes) > 0 {
 		fopts := functions.Options{

@@ -1,0 +1,210 @@
+package debug
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/go-delve/delve/service/rpc2"
+)
+
+// serveDlv is the helper's work when the user asked for an installed dlv
+// (GoOptions.Dlv): instead of delve linked into dev, it runs
+//
+//	dlv attach PID --headless --listen=127.0.0.1:0 --api-version=2 --accept-multiclient
+//
+// as its own child, and forwards the session's address (ln) to it. Forwarding is what
+// lets the session see clients come and go, as it does with dev's own delve, so the
+// rest (time limits, breakpoints cleared when the last client leaves, re-attaching
+// after a rebuild) works the same. The events it writes are the embedded helper's.
+func serveDlv(cfg helperConfig, ln net.Listener, control io.Reader, events *eventWriter) int {
+	cmd := exec.Command(cfg.Dlv, "attach", strconv.Itoa(cfg.Pid), "--headless", "--listen=127.0.0.1:0",
+		"--api-version=2", "--accept-multiclient")
+	cmd.SysProcAttr = dlvProcAttr()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		ln.Close()
+		events.send(helperEvent{Event: eventFailed, Error: err.Error()})
+		return 1
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		ln.Close()
+		events.send(helperEvent{Event: eventFailed, Error: fmt.Sprintf("starting %s: %v", cfg.Dlv, err)})
+		return 1
+	}
+	exited := make(chan struct{})
+	inner := make(chan string, 1)
+	var said strings.Builder // what dlv printed, for a failure to attach
+	var saidMu sync.Mutex
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			line := sc.Text()
+			if addr, ok := strings.CutPrefix(line, "API server listening at: "); ok {
+				select {
+				case inner <- strings.TrimSpace(addr):
+				default:
+				}
+				continue // the inner address would only confuse: editors use the session's
+			}
+			saidMu.Lock()
+			said.WriteString(line + "\n")
+			saidMu.Unlock()
+			fmt.Fprintln(os.Stderr, line)
+		}
+		cmd.Wait()
+		close(exited)
+	}()
+	failed := func(msg string) int {
+		ln.Close()
+		cmd.Process.Kill()
+		<-exited
+		saidMu.Lock()
+		if s := strings.TrimSpace(said.String()); s != "" {
+			msg += ": " + s
+		}
+		saidMu.Unlock()
+		events.send(helperEvent{Event: eventFailed, Error: msg})
+		return 1
+	}
+
+	// dlv prints its address before it attaches, and serves its first client once it
+	// holds the process: a state read through our own connection is the handshake.
+	var addr string
+	select {
+	case addr = <-inner:
+	case <-exited:
+		return failed("dlv ended before it listened (" + cmd.ProcessState.String() + ")")
+	case <-time.After(attachTimeout):
+		return failed("dlv did not listen within " + attachTimeout.String())
+	}
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return failed("connecting to dlv at " + addr + ": " + err.Error())
+	}
+	ready := make(chan error, 1)
+	go func() {
+		_, err := rpc2.NewClientFromConn(conn).GetStateNonBlocking()
+		ready <- err
+	}()
+	select {
+	case err := <-ready:
+		conn.Close()
+		if err != nil {
+			return failed("dlv did not attach: " + err.Error())
+		}
+	case <-exited:
+		conn.Close()
+		return failed("dlv could not attach to pid " + strconv.Itoa(cfg.Pid))
+	case <-time.After(attachTimeout):
+		conn.Close()
+		return failed("dlv did not attach within " + attachTimeout.String())
+	}
+
+	fwd := &forwarder{ln: &clientListener{Listener: ln, seen: func(remote string, open bool) {
+		events.send(helperEvent{Event: eventClient, Remote: remote, Open: open})
+	}}, backend: addr, conns: map[net.Conn]bool{}}
+	go fwd.serve()
+	events.send(helperEvent{Event: eventAttached})
+
+	select {
+	case <-closed(control):
+		fwd.close()
+		// dlv's answer to SIGTERM is to halt the process, take its breakpoints out and
+		// detach: the process runs on.
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(stopTimeout):
+			cmd.Process.Kill()
+			<-exited
+		}
+		events.send(helperEvent{Event: eventDetached})
+	case <-processExited(cfg.Pid):
+		fwd.close()
+		cmd.Process.Kill()
+		<-exited
+		events.send(helperEvent{Event: eventExited})
+	case <-exited:
+		// A client detached dlv, or told it to quit.
+		fwd.close()
+		events.send(helperEvent{Event: eventEnded})
+	}
+	return 0
+}
+
+// forwarder passes each connection on the session's address to dlv's.
+type forwarder struct {
+	ln      net.Listener
+	backend string
+	mu      sync.Mutex
+	conns   map[net.Conn]bool
+	closed  bool
+}
+
+func (f *forwarder) serve() {
+	for {
+		c, err := f.ln.Accept()
+		if err != nil {
+			return
+		}
+		go f.pipe(c)
+	}
+}
+
+func (f *forwarder) pipe(client net.Conn) {
+	server, err := net.DialTimeout("tcp", f.backend, 5*time.Second)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "dlv does not answer at %s: %v\n", f.backend, err)
+		client.Close()
+		return
+	}
+	if !f.track(client, server) {
+		client.Close()
+		server.Close()
+		return
+	}
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(server, client); done <- struct{}{} }()
+	go func() { io.Copy(client, server); done <- struct{}{} }()
+	<-done // either side ending ends the connection
+	client.Close()
+	server.Close()
+	<-done
+	f.mu.Lock()
+	delete(f.conns, client)
+	delete(f.conns, server)
+	f.mu.Unlock()
+}
+
+func (f *forwarder) track(cs ...net.Conn) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return false
+	}
+	for _, c := range cs {
+		f.conns[c] = true
+	}
+	return true
+}
+
+// close stops accepting and ends the connections in flight.
+func (f *forwarder) close() {
+	f.ln.Close()
+	f.mu.Lock()
+	f.closed = true
+	for c := range f.conns {
+		c.Close()
+	}
+	f.mu.Unlock()
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,13 +22,14 @@ import (
 // TestDebugGoFunctionWithDelve builds dev, serves a site with dev serve --debug
 // identity-signup, and debugs it as an editor would over delve's JSON-RPC API: a
 // breakpoint in the handler, a signup, the payload read, continue; a second signup
-// stops on the same process.
+// stops on the same process. It runs with --debug-wait, so the first signup is made
+// before the debugger connects.
 func TestDebugGoFunctionWithDelve(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skips building dev and a Go function without optimisations")
 	}
 	t.Parallel()
-	debugGoFunction(t, nil, "delve attached to pid")
+	debugGoFunction(t, nil, "delve attached to pid", "--debug-wait")
 }
 
 // TestDebugGoFunctionWithInstalledDlv is the same with --debugger dlv: the test installs
@@ -91,6 +93,33 @@ func debugGoFunction(t *testing.T, env []string, attachedLine string, extra ...s
 		t.Fatalf("delve never attached; log:\n%s", logText())
 	}
 
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	signup := func(email string) <-chan string {
+		done := make(chan string, 1)
+		go func() {
+			resp, err := http.Post(base+"/.netlify/identity/signup", "application/json", strings.NewReader(`{"email":"`+email+`","password":"pw"}`))
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			done <- strconv.Itoa(resp.StatusCode) + " " + string(b)
+		}()
+		return done
+	}
+	// With --debug-wait the first signup is made before any debugger connects: it is
+	// held, past the hook's 5 s, until the client has set its breakpoint and continued.
+	var first <-chan string
+	if slices.Contains(extra, "--debug-wait") {
+		first = signup("first@example.com")
+		select {
+		case got := <-first:
+			t.Fatalf("--debug-wait: the first signup answered before a debugger was ready: %s", got)
+		case <-time.After(6 * time.Second):
+		}
+	}
+
 	conn, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(dbg))
 	if err != nil {
 		t.Fatal(err)
@@ -113,19 +142,11 @@ func debugGoFunction(t *testing.T, env []string, attachedLine string, extra ...s
 	}
 	stateC := client.Continue()
 
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	for _, email := range []string{"first@example.com", "second@example.com"} {
-		done := make(chan string, 1)
-		go func() {
-			resp, err := http.Post(base+"/.netlify/identity/signup", "application/json", strings.NewReader(`{"email":"`+email+`","password":"pw"}`))
-			if err != nil {
-				done <- err.Error()
-				return
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			done <- strconv.Itoa(resp.StatusCode) + " " + string(b)
-		}()
+		done := first
+		if email != "first@example.com" || done == nil {
+			done = signup(email)
+		}
 		var state *api.DebuggerState
 		select {
 		case state = <-stateC:

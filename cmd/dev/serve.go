@@ -93,7 +93,7 @@ Settings come from flags, then netlify.toml's [dev.identity] table, then default
 	f.StringArrayVar(&opts.Debug, "debug", nil, "run this function under a debugger (repeatable, or all): delve for Go, the Node inspector for JS")
 	f.IntVar(&opts.DebugPort, "debug-port", devserver.DefaultDebugPort, "the first delve port for --debug Go functions (JSON-RPC and DAP); more functions take the next")
 	f.StringVar(&opts.Debugger, "debugger", "delve", "for --debug Go functions: delve (built into dev, nothing to install) or dlv (the dlv on PATH, run as dlv attach --headless behind the same port)")
-	f.BoolVar(&opts.DebugWait, "debug-wait", false, "hold each --debug function's first invocation until a debugger attaches")
+	f.BoolVar(&opts.DebugWait, "debug-wait", false, "hold each --debug function's first invocations until a debugger has attached, set its breakpoints and continued")
 	f.IntVar(&opts.InspectPort, "inspect-port", devserver.DefaultInspectPort, "the first Node inspector port for --debug JS functions")
 	f.StringVar(&opts.Functions, "functions", "", "the functions folder (default: netlify.toml's [functions] directory, else [build] functions, else netlify/functions)")
 	f.DurationVar(&opts.FunctionTimeout, "function-timeout", functions.DefaultTimeout, "time limit of one function invocation, as production's 10s")

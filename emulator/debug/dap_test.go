@@ -81,8 +81,10 @@ func TestDAPRemoteAttach(t *testing.T) {
 	if bps := next[*dap.SetBreakpointsResponse](c).Body.Breakpoints; len(bps) != 1 || !bps[0].Verified {
 		t.Fatalf("setBreakpoints: %+v", bps)
 	}
+	rec.none(rec.resumes, "OnResume")
 	c.send(&dap.ConfigurationDoneRequest{Request: dap.Request{Command: "configurationDone"}})
 	next[*dap.ConfigurationDoneResponse](c)
+	rec.want(rec.resumes, "OnResume", true, 2*time.Second) // VS Code is ready: --debug-wait lets go
 
 	start := time.Now()
 	res := invokeAsync(in, `{"email":"dap@example.com"}`)

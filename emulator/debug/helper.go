@@ -52,6 +52,7 @@ const (
 	eventAttached  = "attached"  // delve holds the process, stopped
 	eventFailed    = "failed"    // listening or attaching failed; the helper exits
 	eventClient    = "client"    // a debugger client connected or left
+	eventResumed   = "resumed"   // a client asked the process to run (continue, configurationDone)
 	eventExited    = "exited"    // the function's process ended; the helper exits
 	eventEnded     = "ended"     // a client detached delve (or killed the process); the helper exits
 	eventDetached  = "detached"  // dev asked; delve let go of the process; the helper exits
@@ -99,9 +100,7 @@ func runHelper(raw string, control io.Reader, out io.Writer) int {
 
 	ended := make(chan struct{})
 	srv := rpccommon.NewServer(&service.Config{
-		Listener: &clientListener{Listener: ln, seen: func(remote string, open bool) {
-			events.send(helperEvent{Event: eventClient, Remote: remote, Open: open})
-		}},
+		Listener:           watchClients(ln, events),
 		AcceptMulti:        true,
 		APIVersion:         2,
 		CheckLocalConnUser: true, // a local client of another user is refused, as dlv does
@@ -131,6 +130,19 @@ func runHelper(raw string, control io.Reader, out io.Writer) int {
 		events.send(helperEvent{Event: eventEnded})
 	}
 	return 0
+}
+
+// watchClients wraps the helper's listener so that clients coming and going, and
+// asking the process to run, become events.
+func watchClients(ln net.Listener, events *eventWriter) *clientListener {
+	return &clientListener{Listener: ln,
+		seen: func(remote string, open bool) {
+			events.send(helperEvent{Event: eventClient, Remote: remote, Open: open})
+		},
+		resumed: func(remote string) {
+			events.send(helperEvent{Event: eventResumed, Remote: remote})
+		},
+	}
 }
 
 // closed is closed once r reaches its end: dev closed the helper's stdin, or died.

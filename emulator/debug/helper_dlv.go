@@ -110,9 +110,7 @@ func serveDlv(cfg helperConfig, ln net.Listener, control io.Reader, events *even
 		return failed("dlv did not attach within " + attachTimeout.String())
 	}
 
-	fwd := &forwarder{ln: &clientListener{Listener: ln, seen: func(remote string, open bool) {
-		events.send(helperEvent{Event: eventClient, Remote: remote, Open: open})
-	}}, backend: addr, conns: map[net.Conn]bool{}}
+	fwd := &forwarder{ln: watchClients(ln, events), backend: addr, conns: map[net.Conn]bool{}}
 	go fwd.serve()
 	events.send(helperEvent{Event: eventAttached})
 

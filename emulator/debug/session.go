@@ -43,6 +43,10 @@ type GoOptions struct {
 	// OnClient reports that the first debugger client connected (true) and that the
 	// last one left (false).
 	OnClient func(connected bool)
+	// OnResume reports that a client asked the function to run, as an editor does once
+	// it has set its breakpoints: continue over JSON-RPC, configurationDone or continue
+	// over DAP.
+	OnResume func()
 	// Executable is the program started as the helper; this executable by default.
 	// Its main must call HelperMain first.
 	Executable string
@@ -78,6 +82,9 @@ func NewGoSession(opts GoOptions) *GoSession {
 	}
 	if opts.OnClient == nil {
 		opts.OnClient = func(bool) {}
+	}
+	if opts.OnResume == nil {
+		opts.OnResume = func() {}
 	}
 	return &GoSession{opts: opts, addr: opts.Addr}
 }

@@ -181,13 +181,14 @@ type recorder struct {
 	t       testing.TB
 	pauses  chan bool
 	clients chan bool
+	resumes chan bool // true for each OnResume
 	mu      sync.Mutex
 	logs    []string
 	logged  chan string
 }
 
 func newRecorder(t testing.TB) *recorder {
-	return &recorder{t: t, pauses: make(chan bool, 64), clients: make(chan bool, 64), logged: make(chan string, 64)}
+	return &recorder{t: t, pauses: make(chan bool, 64), clients: make(chan bool, 64), resumes: make(chan bool, 64), logged: make(chan string, 64)}
 }
 
 func (r *recorder) options(addr string) GoOptions {
@@ -206,6 +207,7 @@ func (r *recorder) options(addr string) GoOptions {
 		},
 		OnPause:  func(p bool) { r.pauses <- p },
 		OnClient: func(c bool) { r.clients <- c },
+		OnResume: func() { r.resumes <- true },
 	}
 }
 
@@ -344,9 +346,12 @@ func breakpointInFunction(t *testing.T, dlv string) {
 	// Attached with no client, the function runs as before.
 	wantOK(t, invokeAsync(in, `{"email":"warm@example.com"}`), 5*time.Second)
 
+	rec.none(rec.resumes, "OnResume") // the session's own continue is not a client's
+
 	ed := connectEditor(t, addr)
 	states := ed.breakAt(file, line)
 	rec.want(rec.clients, "OnClient", true, 2*time.Second)
+	rec.want(rec.resumes, "OnResume", true, 2*time.Second) // the editor's continue
 
 	// First call: it stops at the breakpoint and waits there.
 	start := time.Now()

@@ -42,6 +42,10 @@ func (a *attachment) handle(ev helperEvent) (done bool) {
 	switch ev.Event {
 	case eventClient:
 		a.clientSeen(ev.Remote, ev.Open)
+	case eventResumed:
+		if a.conn == nil || ev.Remote != a.conn.LocalAddr().String() {
+			a.opts.OnResume()
+		}
 	case eventExited:
 		a.opts.Log(fmt.Sprintf("%s's process (pid %d) ended; the debugger let go of it", a.opts.Name, a.pid))
 		return true

@@ -46,9 +46,9 @@ type debugger struct {
 	targets map[string]*DebugTarget
 	attach  map[string]bool // a debugger holds the function
 	proxies map[string]*inspectorProxy
-	// wait holds the first invocation of each function until a debugger attaches.
+	// wait holds the first invocations of each function until a debugger is ready.
 	wait     bool
-	attached map[string]chan struct{} // closed at the first attach
+	readyCh  map[string]chan struct{} // closed once a debugger is ready (see ready)
 	sessions map[string]*debug.GoSession
 	dlv      string // --debugger dlv: the installed dlv the sessions run; "" for dev's own delve
 }
@@ -56,7 +56,7 @@ type debugger struct {
 func newDebugger(s *Server, names []string, goPort, jsPort int) *debugger {
 	d := &debugger{s: s, names: map[string]bool{}, host: "127.0.0.1", nextGo: goPort, nextJS: jsPort,
 		targets: map[string]*DebugTarget{}, attach: map[string]bool{}, proxies: map[string]*inspectorProxy{},
-		attached: map[string]chan struct{}{}}
+		readyCh: map[string]chan struct{}{}}
 	if d.nextGo == 0 {
 		d.nextGo = DefaultDebugPort
 	}
@@ -129,7 +129,7 @@ func (d *debugger) jsRuntime(fn *functions.Function, t *DebugTarget) functions.R
 	d.mu.Unlock()
 	if proxy == nil {
 		var err error
-		proxy, err = newInspectorProxy(t.Addr, func(attached bool) { d.held(fn.Name, attached) })
+		proxy, err = newInspectorProxy(t.Addr, func(attached bool) { d.held(fn.Name, attached) }, func() { d.ready(fn.Name) })
 		if err != nil {
 			d.s.opts.Log.Event(term.KindDebug, fn.Name, term.Fail, "inspector port: "+err.Error(), 0)
 			return nil
@@ -183,7 +183,6 @@ func (d *debugger) held(name string, on bool) {
 		return
 	}
 	if on {
-		d.firstAttach(name)
 		d.s.opts.Log.Event(term.KindDebug, name, term.Warn, fmt.Sprintf(
 			"is held by the debugger; its time limit is suspended, production would have given up after %s", d.limitOf(name)), 0)
 		return
@@ -204,19 +203,22 @@ func (d *debugger) limitOf(name string) time.Duration {
 	return functions.DefaultTimeout
 }
 
-func (d *debugger) attachedChan(name string) chan struct{} {
+func (d *debugger) readyChan(name string) chan struct{} {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	ch, ok := d.attached[name]
+	ch, ok := d.readyCh[name]
 	if !ok {
 		ch = make(chan struct{})
-		d.attached[name] = ch
+		d.readyCh[name] = ch
 	}
 	return ch
 }
 
-func (d *debugger) firstAttach(name string) {
-	ch := d.attachedChan(name)
+// ready lets go of the calls --debug-wait holds: a debugger client attached, set its
+// breakpoints and let the function run (Runtime.runIfWaitingForDebugger for Node;
+// continue or configurationDone for delve).
+func (d *debugger) ready(name string) {
+	ch := d.readyChan(name)
 	select {
 	case <-ch:
 	default:
@@ -225,7 +227,7 @@ func (d *debugger) firstAttach(name string) {
 }
 
 // heldFn tells the function server a debugged function's time limits are suspended:
-// while a debugger holds it, and with --debug-wait until the first one attaches
+// while a debugger holds it, and with --debug-wait until the first one is ready
 // (waiting for the debugger must not time out).
 func (d *debugger) heldFn(name string) bool {
 	if !d.wants(name) {
@@ -241,7 +243,7 @@ func (d *debugger) heldFn(name string) bool {
 		return false
 	}
 	select {
-	case <-d.attachedChan(name):
+	case <-d.readyChan(name):
 		return false
 	default:
 		return true
@@ -249,18 +251,19 @@ func (d *debugger) heldFn(name string) bool {
 }
 
 // beforeInvoke holds, with --debug-wait, a debugged function's invocations until a
-// debugger has attached once.
+// debugger has attached once and let it run, so that the first call meets the
+// breakpoints (node --inspect-brk's semantics, for Go too).
 func (d *debugger) beforeInvoke(ctx context.Context, name string) error {
 	if !d.wait || !d.wants(name) {
 		return nil
 	}
-	ch := d.attachedChan(name)
+	ch := d.readyChan(name)
 	select {
 	case <-ch:
 		return nil
 	default:
 	}
-	d.s.opts.Log.Event(term.KindDebug, name, term.Warn, "waits for a debugger to attach (--debug-wait); dev debug vscode prints how", 0)
+	d.s.opts.Log.Event(term.KindDebug, name, term.Warn, "waits for a debugger to attach, set its breakpoints and continue (--debug-wait); dev debug vscode prints how", 0)
 	select {
 	case <-ch:
 		return nil

@@ -26,6 +26,7 @@ func (d *debugger) goRuntime(fn *functions.Function, t *DebugTarget) functions.R
 			Name: name, Addr: t.Addr, Dlv: d.dlv,
 			Log:      func(msg string) { d.s.opts.Log.Event(term.KindDebug, name, term.Info, msg, 0) },
 			OnClient: func(connected bool) { d.held(name, connected) },
+			OnResume: func() { d.ready(name) },
 			OnPause: func(paused bool) {
 				if paused && d.s.notes.once("paused:"+name) {
 					d.s.opts.Log.Event(term.KindDebug, name, term.Warn, fmt.Sprintf(

@@ -210,18 +210,7 @@ func TestDebugJSFunctionWithTheInspector(t *testing.T) {
 	ws.send(map[string]any{"id": 1, "method": "Debugger.enable"})
 	ws.waitFor(t, "", 1)
 
-	bundlePath := filepath.Join(dir, ".netlify", "dev", "functions", "js", "identity-signup", "identity-signup.cjs")
-	bundle, err := os.ReadFile(bundlePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	genLine := -1
-	for i, l := range strings.Split(string(bundle), "\n") {
-		if strings.Contains(l, "// BREAK") || (genLine < 0 && strings.Contains(l, "hook.user.email")) {
-			genLine = i
-			break
-		}
-	}
+	bundlePath, bundle, genLine := bundleBreak(t, dir)
 	source, _ := os.ReadFile(filepath.Join(dir, "netlify", "functions", "identity-signup.ts"))
 	srcLine := -1
 	for i, l := range strings.Split(string(source), "\n") {
@@ -264,13 +253,14 @@ func TestDebugJSFunctionWithTheInspector(t *testing.T) {
 	}
 }
 
-// --debug-wait holds the first call until a debugger attaches.
+// --debug-wait holds the first call until a debugger has attached, set its
+// breakpoints and let the function run; the call then stops at the breakpoint.
 func TestDebugWaitHoldsTheFirstCall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skips running a real JS function under the inspector")
 	}
 	jsPort := freePort("127.0.0.1")
-	srv, _ := startSite(t, "debug", Options{Autoconfirm: true, HookTimeout: 300 * time.Millisecond, HookAttempts: 1,
+	srv, dir := startSite(t, "debug", Options{Autoconfirm: true, HookTimeout: 300 * time.Millisecond, HookAttempts: 1,
 		Debug: []string{"identity-signup"}, InspectPort: jsPort, DebugWait: true})
 	done := make(chan *response, 1)
 	go func() { done <- srv.signup(t, "wait@example.com") }()
@@ -287,9 +277,44 @@ func TestDebugWaitHoldsTheFirstCall(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// Attaching and setting a breakpoint is not yet ready: an editor sends
+	// Runtime.runIfWaitingForDebugger once it has set them all.
 	ws := dialWS(t, list[0].WebSocketDebuggerURL)
 	defer ws.c.Close()
+	ws.send(map[string]any{"id": 1, "method": "Debugger.enable"})
+	ws.waitFor(t, "", 1)
+	bundlePath, _, genLine := bundleBreak(t, dir)
+	ws.send(map[string]any{"id": 2, "method": "Debugger.setBreakpointByUrl", "params": map[string]any{
+		"lineNumber": genLine, "url": "file://" + bundlePath}})
+	ws.waitFor(t, "", 2)
+	select {
+	case r := <-done:
+		t.Fatalf("answered before the debugger let it run: %d %s", r.Status, r.Body)
+	case <-time.After(500 * time.Millisecond):
+	}
+	// Ready: the held first call runs, and meets the breakpoint.
+	ws.send(map[string]any{"id": 3, "method": "Runtime.runIfWaitingForDebugger"})
+	ws.waitFor(t, "Debugger.paused", 0)
+	ws.send(map[string]any{"id": 4, "method": "Debugger.resume"})
 	if r := <-done; r.Status != 200 || !strings.Contains(string(r.Body), "debugged") {
 		t.Fatalf("after attaching: %d %s", r.Status, r.Body)
 	}
+}
+
+// bundleBreak finds the line of the debug site's bundle that holds the "// BREAK"
+// statement (0-based, as CDP counts).
+func bundleBreak(t *testing.T, dir string) (path string, bundle []byte, line int) {
+	t.Helper()
+	path = filepath.Join(dir, ".netlify", "dev", "functions", "js", "identity-signup", "identity-signup.cjs")
+	bundle, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(bundle), "\n") {
+		if strings.Contains(l, "// BREAK") || strings.Contains(l, "hook.user.email") {
+			return path, bundle, i
+		}
+	}
+	t.Fatalf("no breakpoint line in %s", path)
+	return "", nil, 0
 }

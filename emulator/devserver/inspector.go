@@ -3,6 +3,7 @@ package devserver
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"io"
 	"net"
 	"net/http"
@@ -22,14 +23,17 @@ type inspectorProxy struct {
 	backend  string // the worker's inspector address
 	sessions int
 	onChange func(attached bool)
+	// onRun hears a client send Runtime.runIfWaitingForDebugger: it has set its
+	// breakpoints and lets the program run (what node --inspect-brk waits for).
+	onRun func()
 }
 
-func newInspectorProxy(public string, onChange func(attached bool)) (*inspectorProxy, error) {
+func newInspectorProxy(public string, onChange func(attached bool), onRun func()) (*inspectorProxy, error) {
 	ln, err := net.Listen("tcp", public)
 	if err != nil {
 		return nil, err
 	}
-	p := &inspectorProxy{ln: ln, public: public, onChange: onChange}
+	p := &inspectorProxy{ln: ln, public: public, onChange: onChange, onRun: onRun}
 	go p.serve()
 	return p, nil
 }
@@ -82,7 +86,7 @@ func (p *inspectorProxy) handle(client net.Conn) {
 	p.session(+1)
 	defer p.session(-1)
 	done := make(chan struct{}, 2)
-	go func() { io.Copy(server, br); done <- struct{}{} }()
+	go func() { copyClientFrames(server, br, p.onRun); done <- struct{}{} }()
 	go func() { io.Copy(client, server); done <- struct{}{} }()
 	<-done
 }
@@ -118,5 +122,76 @@ func (p *inspectorProxy) session(delta int) {
 		p.onChange(true)
 	} else if before > 0 && after == 0 {
 		p.onChange(false)
+	}
+}
+
+// maxScannedFrame bounds the client frames read whole to look into; larger ones (a big
+// Runtime.evaluate) are passed on as they come. CDP commands are a few hundred bytes.
+const maxScannedFrame = 1 << 20
+
+var runIfWaiting = []byte(`"Runtime.runIfWaitingForDebugger"`)
+
+// copyClientFrames passes a client's WebSocket frames on unchanged, and calls onRun for
+// each that carries Runtime.runIfWaitingForDebugger. A client's frames are masked
+// (RFC 6455 5.3); the inspector negotiates no extension, so payloads are plain text.
+func copyClientFrames(dst io.Writer, src *bufio.Reader, onRun func()) error {
+	for {
+		head := make([]byte, 2, 14)
+		if _, err := io.ReadFull(src, head); err != nil {
+			return err
+		}
+		masked := head[1]&0x80 != 0
+		size := uint64(head[1] & 0x7f)
+		switch size {
+		case 126:
+			ext := make([]byte, 2)
+			if _, err := io.ReadFull(src, ext); err != nil {
+				return err
+			}
+			head = append(head, ext...)
+			size = uint64(binary.BigEndian.Uint16(ext))
+		case 127:
+			ext := make([]byte, 8)
+			if _, err := io.ReadFull(src, ext); err != nil {
+				return err
+			}
+			head = append(head, ext...)
+			size = binary.BigEndian.Uint64(ext)
+		}
+		var key []byte
+		if masked {
+			key = make([]byte, 4)
+			if _, err := io.ReadFull(src, key); err != nil {
+				return err
+			}
+			head = append(head, key...)
+		}
+		if _, err := dst.Write(head); err != nil {
+			return err
+		}
+		if size > maxScannedFrame {
+			if _, err := io.CopyN(dst, src, int64(size)); err != nil {
+				return err
+			}
+			continue
+		}
+		payload := make([]byte, size)
+		if _, err := io.ReadFull(src, payload); err != nil {
+			return err
+		}
+		if _, err := dst.Write(payload); err != nil {
+			return err
+		}
+		if onRun == nil {
+			continue
+		}
+		if masked {
+			for i := range payload {
+				payload[i] ^= key[i%4]
+			}
+		}
+		if bytes.Contains(payload, runIfWaiting) {
+			onRun()
+		}
 	}
 }

@@ -129,7 +129,9 @@ func (d *debugger) jsRuntime(fn *functions.Function, t *DebugTarget) functions.R
 	d.mu.Unlock()
 	if proxy == nil {
 		var err error
-		proxy, err = newInspectorProxy(t.Addr, func(attached bool) { d.held(fn.Name, attached) }, func() { d.ready(fn.Name) })
+		name := fn.Name
+		proxy, err = newInspectorProxy(t.Addr, func(attached bool) { d.held(name, attached) },
+			func() { d.ready(name) }, func() { d.paused(name) })
 		if err != nil {
 			d.s.opts.Log.Event(term.KindDebug, fn.Name, term.Fail, "inspector port: "+err.Error(), 0)
 			return nil
@@ -188,6 +190,14 @@ func (d *debugger) held(name string, on bool) {
 		return
 	}
 	d.s.opts.Log.Event(term.KindDebug, name, term.Info, "the debugger let go: its time limits are back", 0)
+}
+
+// paused says, once per function, that a debugger stopped it while its clock is off.
+func (d *debugger) paused(name string) {
+	if d.s.notes.once("paused:" + name) {
+		d.s.opts.Log.Event(term.KindDebug, name, term.Warn, fmt.Sprintf(
+			"is paused in the debugger; its time limit is suspended, production would have given up after %s", d.limitOf(name)), 0)
+	}
 }
 
 func (d *debugger) limitOf(name string) time.Duration {

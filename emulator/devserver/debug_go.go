@@ -28,9 +28,8 @@ func (d *debugger) goRuntime(fn *functions.Function, t *DebugTarget) functions.R
 			OnClient: func(connected bool) { d.held(name, connected) },
 			OnResume: func() { d.ready(name) },
 			OnPause: func(paused bool) {
-				if paused && d.s.notes.once("paused:"+name) {
-					d.s.opts.Log.Event(term.KindDebug, name, term.Warn, fmt.Sprintf(
-						"is paused in the debugger; its time limit is suspended, production would have given up after %s", d.limitOf(name)), 0)
+				if paused {
+					d.paused(name)
 				}
 			},
 		})

@@ -2,6 +2,7 @@ package devserver
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
@@ -13,8 +14,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/identity-dev/dev/emulator/term"
 )
 
 // wsConn is the smallest WebSocket client the Chrome DevTools Protocol needs: text
@@ -184,8 +188,9 @@ func TestDebugJSFunctionWithTheInspector(t *testing.T) {
 		t.Skip("-short: skips running a real JS function under the inspector")
 	}
 	jsPort := freePort("127.0.0.1")
+	log := &lockedBuffer{}
 	srv, dir := startSite(t, "debug", Options{Autoconfirm: true, HookTimeout: time.Second, HookAttempts: 1,
-		Debug: []string{"identity-signup"}, InspectPort: jsPort})
+		Debug: []string{"identity-signup"}, InspectPort: jsPort, Log: term.NewLogger(log)})
 	targets := srv.DebugTargets()
 	if len(targets) != 1 || targets[0].Addr != fmt.Sprintf("127.0.0.1:%d", jsPort) {
 		t.Fatalf("targets %+v", targets)
@@ -239,6 +244,9 @@ func TestDebugJSFunctionWithTheInspector(t *testing.T) {
 		t.Fatalf("event.body in the paused frame: %s", body)
 	}
 	time.Sleep(1500 * time.Millisecond) // longer than the 1 s hook limit
+	if want := "identity-signup  is paused in the debugger; its time limit is suspended, production would have given up after 1s"; !strings.Contains(log.String(), want) {
+		t.Errorf("the log does not say %q:\n%s", want, log.String())
+	}
 	ws.send(map[string]any{"id": 4, "method": "Debugger.resume"})
 	r := <-done
 	if r.Status != 200 || !strings.Contains(string(r.Body), `"debugged"`) {
@@ -317,4 +325,22 @@ func bundleBreak(t *testing.T, dir string) (path string, bundle []byte, line int
 	}
 	t.Fatalf("no breakpoint line in %s", path)
 	return "", nil, 0
+}
+
+// lockedBuffer collects dev serve's log for a test.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

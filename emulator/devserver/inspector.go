@@ -26,14 +26,16 @@ type inspectorProxy struct {
 	// onRun hears a client send Runtime.runIfWaitingForDebugger: it has set its
 	// breakpoints and lets the program run (what node --inspect-brk waits for).
 	onRun func()
+	// onPause hears Node tell a client that the worker stopped (Debugger.paused).
+	onPause func()
 }
 
-func newInspectorProxy(public string, onChange func(attached bool), onRun func()) (*inspectorProxy, error) {
+func newInspectorProxy(public string, onChange func(attached bool), onRun, onPause func()) (*inspectorProxy, error) {
 	ln, err := net.Listen("tcp", public)
 	if err != nil {
 		return nil, err
 	}
-	p := &inspectorProxy{ln: ln, public: public, onChange: onChange, onRun: onRun}
+	p := &inspectorProxy{ln: ln, public: public, onChange: onChange, onRun: onRun, onPause: onPause}
 	go p.serve()
 	return p, nil
 }
@@ -86,8 +88,15 @@ func (p *inspectorProxy) handle(client net.Conn) {
 	p.session(+1)
 	defer p.session(-1)
 	done := make(chan struct{}, 2)
-	go func() { copyClientFrames(server, br, p.onRun); done <- struct{}{} }()
-	go func() { io.Copy(client, server); done <- struct{}{} }()
+	go func() { copyFrames(server, br, runIfWaiting, p.onRun); done <- struct{}{} }()
+	go func() {
+		// Node's 101 answer first, then its frames.
+		sr := bufio.NewReader(server)
+		if err := copyHead(client, sr); err == nil {
+			copyFrames(client, sr, debuggerPaused, p.onPause)
+		}
+		done <- struct{}{}
+	}()
 	<-done
 }
 
@@ -129,12 +138,32 @@ func (p *inspectorProxy) session(delta int) {
 // Runtime.evaluate) are passed on as they come. CDP commands are a few hundred bytes.
 const maxScannedFrame = 1 << 20
 
-var runIfWaiting = []byte(`"Runtime.runIfWaitingForDebugger"`)
+// copyHead passes on an HTTP head: its lines up to and with the empty one.
+func copyHead(dst io.Writer, src *bufio.Reader) error {
+	for {
+		line, err := src.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if _, err := dst.Write(line); err != nil {
+			return err
+		}
+		if len(bytes.TrimRight(line, "\r\n")) == 0 {
+			return nil
+		}
+	}
+}
 
-// copyClientFrames passes a client's WebSocket frames on unchanged, and calls onRun for
-// each that carries Runtime.runIfWaitingForDebugger. A client's frames are masked
-// (RFC 6455 5.3); the inspector negotiates no extension, so payloads are plain text.
-func copyClientFrames(dst io.Writer, src *bufio.Reader, onRun func()) error {
+// The CDP messages the proxy looks for: a client's, and Node's.
+var (
+	runIfWaiting   = []byte(`"Runtime.runIfWaitingForDebugger"`)
+	debuggerPaused = []byte(`"Debugger.paused"`)
+)
+
+// copyFrames passes WebSocket frames on unchanged, and calls found for each that
+// carries needle. A client's frames are masked (RFC 6455 5.3), Node's are not; the
+// inspector negotiates no extension, so payloads are plain text.
+func copyFrames(dst io.Writer, src *bufio.Reader, needle []byte, found func()) error {
 	for {
 		head := make([]byte, 2, 14)
 		if _, err := io.ReadFull(src, head); err != nil {
@@ -182,7 +211,7 @@ func copyClientFrames(dst io.Writer, src *bufio.Reader, onRun func()) error {
 		if _, err := dst.Write(payload); err != nil {
 			return err
 		}
-		if onRun == nil {
+		if found == nil {
 			continue
 		}
 		if masked {
@@ -190,8 +219,8 @@ func copyClientFrames(dst io.Writer, src *bufio.Reader, onRun func()) error {
 				payload[i] ^= key[i%4]
 			}
 		}
-		if bytes.Contains(payload, runIfWaiting) {
-			onRun()
+		if bytes.Contains(payload, needle) {
+			found()
 		}
 	}
 }

@@ -248,7 +248,7 @@ func (r *recorder) none(ch chan bool, what string) {
 }
 
 // attachOrSkip attaches, or skips the test when this system forbids ptrace.
-func attachOrSkip(t *testing.T, s *GoSession, pid int) time.Duration {
+func attachOrSkip(t testing.TB, s *GoSession, pid int) time.Duration {
 	t.Helper()
 	start := time.Now()
 	err := s.Attach(pid)
@@ -263,11 +263,11 @@ func attachOrSkip(t *testing.T, s *GoSession, pid int) time.Duration {
 
 // editor is a user's debugger client speaking JSON-RPC, as dlv connect and GoLand do.
 type editor struct {
-	t *testing.T
+	t testing.TB
 	*rpc2.RPCClient
 }
 
-func connectEditor(t *testing.T, addr string) *editor {
+func connectEditor(t testing.TB, addr string) *editor {
 	t.Helper()
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {

@@ -140,6 +140,14 @@ func debugGoFunction(t *testing.T, env []string, attachedLine string, extra ...s
 	if _, err := client.CreateBreakpoint(&api.Breakpoint{File: file, Line: line}); err != nil {
 		t.Fatalf("breakpoint at %s:%d: %v", file, line, err)
 	}
+	if first != nil {
+		// Connected, halted and a breakpoint set: still not ready until it continues.
+		select {
+		case got := <-first:
+			t.Fatalf("--debug-wait: the first signup answered before the debugger continued: %s", got)
+		case <-time.After(time.Second):
+		}
+	}
 	stateC := client.Continue()
 
 	for _, email := range []string{"first@example.com", "second@example.com"} {

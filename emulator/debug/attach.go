@@ -160,7 +160,7 @@ func (a *attachment) explain(msg string) error {
 	switch {
 	case strings.Contains(msg, "address already in use"):
 		return fmt.Errorf("debug %s: %s is taken by another program: stop it, or give the debugger another address", a.opts.Name, a.addr)
-	case strings.Contains(msg, "operation not permitted"):
+	case strings.Contains(msg, "operation not permitted"), strings.Contains(msg, "kernel security setting"):
 		hint := "the system does not let dev's debugger trace the function's process"
 		if b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); err == nil && strings.TrimSpace(string(b)) != "0" {
 			hint = "Linux's Yama ptrace_scope is " + strings.TrimSpace(string(b)) +

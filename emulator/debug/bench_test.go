@@ -6,18 +6,22 @@ import (
 )
 
 // debuggers are the two ways dev debugs a Go function: the delve built into dev, and
-// an installed dlv (GoOptions.Dlv).
-func debuggers(b *testing.B) []struct{ name, dlv string } {
-	return []struct{ name, dlv string }{{"delve", ""}, {"dlv", installDlv(b)}}
+// an installed dlv (GoOptions.Dlv), built only when its benchmark runs.
+var debuggers = []struct {
+	name string
+	dlv  func(testing.TB) string
+}{
+	{"delve", func(testing.TB) string { return "" }},
+	{"dlv", installDlv},
 }
 
 // BenchmarkAttach measures what a (re)start of a debugged function costs before it
 // serves again: attaching a debugger to the process and letting it run, then letting go.
 func BenchmarkAttach(b *testing.B) {
-	for _, d := range debuggers(b) {
+	for _, d := range debuggers {
 		b.Run(d.name, func(b *testing.B) {
 			in := startHello(b)
-			s := NewGoSession(GoOptions{Name: "hello", Addr: "127.0.0.1:0", Dlv: d.dlv})
+			s := NewGoSession(GoOptions{Name: "hello", Addr: "127.0.0.1:0", Dlv: d.dlv(b)})
 			defer s.Close()
 			var attach, detach time.Duration
 			for b.Loop() {
@@ -40,11 +44,11 @@ func BenchmarkAttach(b *testing.B) {
 // sees it: the call is made, the stop reaches the client (with the payload read), the
 // client continues, the call answers.
 func BenchmarkBreakpointHit(b *testing.B) {
-	for _, d := range debuggers(b) {
+	for _, d := range debuggers {
 		b.Run(d.name, func(b *testing.B) {
 			file, line := helloSource(b), breakpointLine(b)
 			in := startHello(b)
-			s := NewGoSession(GoOptions{Name: "hello", Addr: "127.0.0.1:0", Dlv: d.dlv})
+			s := NewGoSession(GoOptions{Name: "hello", Addr: "127.0.0.1:0", Dlv: d.dlv(b)})
 			defer s.Close()
 			attachOrSkip(b, s, in.Pid())
 			ed := connectEditor(b, s.Addr())

@@ -2,7 +2,20 @@
 
 package debug
 
-import "syscall"
+import (
+	"os"
+	"runtime"
+	"syscall"
+)
 
 // dlvProcAttr: the defaults (see dlvproc_linux.go for why Linux differs).
 func dlvProcAttr() *syscall.SysProcAttr { return nil }
+
+// terminate asks dlv to stop: SIGTERM where there are signals, a kill on Windows.
+func terminate(p *os.Process) {
+	if runtime.GOOS == "windows" {
+		p.Kill()
+		return
+	}
+	p.Signal(syscall.SIGTERM)
+}

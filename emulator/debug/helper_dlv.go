@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-delve/delve/service/rpc2"
@@ -25,6 +25,9 @@ import (
 // lets the session see clients come and go, as it does with dev's own delve, so the
 // rest (time limits, breakpoints cleared when the last client leaves, re-attaching
 // after a rebuild) works the same. The events it writes are the embedded helper's.
+//
+// Its own limits are shorter than the session's (attachTimeout, stopTimeout), so that
+// its message, which says what dlv did, is the one the user reads.
 func serveDlv(cfg helperConfig, ln net.Listener, control io.Reader, events *eventWriter) int {
 	cmd := exec.Command(cfg.Dlv, "attach", strconv.Itoa(cfg.Pid), "--headless", "--listen=127.0.0.1:0",
 		"--api-version=2", "--accept-multiclient")
@@ -43,8 +46,9 @@ func serveDlv(cfg helperConfig, ln net.Listener, control io.Reader, events *even
 	}
 	exited := make(chan struct{})
 	inner := make(chan string, 1)
-	var said strings.Builder // what dlv printed, for a failure to attach
+	var said strings.Builder // what dlv printed before it attached, for a failure
 	var saidMu sync.Mutex
+	var attached atomic.Bool
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
@@ -56,9 +60,11 @@ func serveDlv(cfg helperConfig, ln net.Listener, control io.Reader, events *even
 				}
 				continue // the inner address would only confuse: editors use the session's
 			}
-			saidMu.Lock()
-			said.WriteString(line + "\n")
-			saidMu.Unlock()
+			if !attached.Load() {
+				saidMu.Lock()
+				said.WriteString(line + "\n")
+				saidMu.Unlock()
+			}
 			fmt.Fprintln(os.Stderr, line)
 		}
 		cmd.Wait()
@@ -79,13 +85,14 @@ func serveDlv(cfg helperConfig, ln net.Listener, control io.Reader, events *even
 
 	// dlv prints its address before it attaches, and serves its first client once it
 	// holds the process: a state read through our own connection is the handshake.
+	deadline := time.After(dlvAttachTimeout)
 	var addr string
 	select {
 	case addr = <-inner:
 	case <-exited:
 		return failed("dlv ended before it listened (" + cmd.ProcessState.String() + ")")
-	case <-time.After(attachTimeout):
-		return failed("dlv did not listen within " + attachTimeout.String())
+	case <-deadline:
+		return failed("dlv did not listen within " + dlvAttachTimeout.String())
 	}
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
@@ -100,15 +107,21 @@ func serveDlv(cfg helperConfig, ln net.Listener, control io.Reader, events *even
 	case err := <-ready:
 		conn.Close()
 		if err != nil {
-			return failed("dlv did not attach: " + err.Error())
+			select {
+			case <-exited: // dlv hung up because it failed, and says why
+				return failed("dlv could not attach to pid " + strconv.Itoa(cfg.Pid))
+			case <-time.After(time.Second):
+				return failed("dlv did not attach: " + err.Error())
+			}
 		}
 	case <-exited:
 		conn.Close()
 		return failed("dlv could not attach to pid " + strconv.Itoa(cfg.Pid))
-	case <-time.After(attachTimeout):
+	case <-deadline:
 		conn.Close()
-		return failed("dlv did not attach within " + attachTimeout.String())
+		return failed("dlv did not attach within " + dlvAttachTimeout.String())
 	}
+	attached.Store(true)
 
 	fwd := &forwarder{ln: watchClients(ln, events), backend: addr, conns: map[net.Conn]bool{}}
 	go fwd.serve()
@@ -117,15 +130,7 @@ func serveDlv(cfg helperConfig, ln net.Listener, control io.Reader, events *even
 	select {
 	case <-closed(control):
 		fwd.close()
-		// dlv's answer to SIGTERM is to halt the process, take its breakpoints out and
-		// detach: the process runs on.
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(stopTimeout):
-			cmd.Process.Kill()
-			<-exited
-		}
+		stopDlv(cmd, addr, exited)
 		events.send(helperEvent{Event: eventDetached})
 	case <-processExited(cfg.Pid):
 		fwd.close()
@@ -133,11 +138,48 @@ func serveDlv(cfg helperConfig, ln net.Listener, control io.Reader, events *even
 		<-exited
 		events.send(helperEvent{Event: eventExited})
 	case <-exited:
-		// A client detached dlv, or told it to quit.
 		fwd.close()
-		events.send(helperEvent{Event: eventEnded})
+		ev := helperEvent{Event: eventEnded} // a client detached dlv, or told it to quit
+		if !cmd.ProcessState.Success() {
+			ev.Error = fmt.Sprintf("dlv ended unexpectedly (%s); if it held breakpoints, the function may crash at the next one: save one of its files to rebuild and restart it", cmd.ProcessState)
+		}
+		events.send(ev)
 	}
 	return 0
+}
+
+// The helper's limits with dlv, shorter than the session's own.
+const (
+	dlvAttachTimeout = 20 * time.Second
+	dlvStopTimeout   = 5 * time.Second
+)
+
+// stopDlv has dlv let go of the process: over its API, halted first (a detach waits
+// for the process to stop), which puts the function's code back and lets it run on.
+// dlv then exits. A dlv that does not is signalled, then killed.
+func stopDlv(cmd *exec.Cmd, addr string, exited <-chan struct{}) {
+	deadline := time.Now().Add(dlvStopTimeout)
+	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		conn.SetDeadline(deadline)
+		client := rpc2.NewClientFromConn(conn)
+		if st, err := client.GetStateNonBlocking(); err == nil && st.Running {
+			client.Halt()
+		}
+		client.Detach(false)
+		conn.Close()
+	}
+	select {
+	case <-exited:
+		return
+	case <-time.After(time.Until(deadline)):
+	}
+	terminate(cmd.Process) // dlv's answer to SIGTERM is a detach too
+	select {
+	case <-exited:
+	case <-time.After(2 * time.Second):
+		cmd.Process.Kill()
+		<-exited
+	}
 }
 
 // forwarder passes each connection on the session's address to dlv's.
@@ -160,6 +202,17 @@ func (f *forwarder) serve() {
 }
 
 func (f *forwarder) pipe(client net.Conn) {
+	// dlv refuses a local client of another user, but through the forwarder every
+	// client reaches it as this one: the check is made here.
+	if same, err := sameUser(client); !same {
+		why := "it runs as another user"
+		if err != nil {
+			why = "its user could not be told: " + err.Error()
+		}
+		fmt.Fprintf(os.Stderr, "refused the debugger client at %s: %s\n", client.RemoteAddr(), why)
+		client.Close()
+		return
+	}
 	server, err := net.DialTimeout("tcp", f.backend, 5*time.Second)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "dlv does not answer at %s: %v\n", f.backend, err)

@@ -35,6 +35,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "attach" {
+		os.Exit(fakeDlv(os.Args[2])) // TestDlvAttachErrors runs this test binary as its dlv
+	}
 	HelperMain() // the sessions below start this test binary as their helper
 	dir, err := os.MkdirTemp("", "debug-test-")
 	if err != nil {
@@ -589,20 +592,20 @@ func TestClientDetaches(t *testing.T) {
 	wantOK(t, invokeAsync(in, `{}`), 2*time.Second)
 }
 
-// An installed dlv that cannot attach (here a stand-in that answers as dlv does when
-// ptrace is refused) fails Attach with dlv's words and what to do, and leaves the
-// function running; one that is missing fails at once.
+// An installed dlv that cannot attach (here this test binary, answering as dlv does
+// when Yama refuses ptrace: it listens, says where, then fails to attach) fails Attach
+// with dlv's words and what to do, and leaves the function running; one that is
+// missing fails at once.
 func TestDlvAttachErrors(t *testing.T) {
 	in := startHello(t)
-	fake := filepath.Join(t.TempDir(), "dlv")
-	script := "#!/bin/sh\necho \"could not attach to pid $2: operation not permitted\" >&2\nexit 1\n"
-	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+	self, err := os.Executable()
+	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewGoSession(GoOptions{Name: "hello", Addr: "127.0.0.1:0", Dlv: fake})
+	s := NewGoSession(GoOptions{Name: "hello", Addr: "127.0.0.1:0", Dlv: self})
 	defer s.Close()
-	err := s.Attach(in.Pid())
-	if err == nil || !strings.Contains(err.Error(), "operation not permitted") || !strings.Contains(err.Error(), "attaching to pid") {
+	err = s.Attach(in.Pid())
+	if err == nil || !strings.Contains(err.Error(), "attaching to pid") || !strings.Contains(err.Error(), "kernel security setting") {
 		t.Errorf("attach with a dlv that is refused: %v", err)
 	}
 	t.Logf("refused: %v", err)
@@ -615,4 +618,16 @@ func TestDlvAttachErrors(t *testing.T) {
 		t.Errorf("attach with a missing dlv: %v", err)
 	}
 	t.Logf("missing: %v", err)
+}
+
+// fakeDlv does what dlv attach does when the kernel refuses to let it trace pid.
+func fakeDlv(pid string) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 2
+	}
+	fmt.Println("API server listening at:", ln.Addr())
+	time.Sleep(100 * time.Millisecond)
+	fmt.Fprintf(os.Stderr, "Could not attach to pid %s: this could be caused by a kernel security setting, try writing \"0\" to /proc/sys/kernel/yama/ptrace_scope\n", pid)
+	return 1
 }

@@ -50,6 +50,10 @@ func (a *attachment) handle(ev helperEvent) (done bool) {
 		a.opts.Log(fmt.Sprintf("%s's process (pid %d) ended; the debugger let go of it", a.opts.Name, a.pid))
 		return true
 	case eventEnded:
+		if ev.Error != "" {
+			a.opts.Log(ev.Error)
+			return true
+		}
 		a.opts.Log(fmt.Sprintf("a debugger client ended the session: it detached from %s (pid %d), or stopped it", a.opts.Name, a.pid))
 		return true
 	}

@@ -216,6 +216,10 @@ func (d *debugger) limitOf(name string) time.Duration {
 func (d *debugger) readyChan(name string) chan struct{} {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.readyChanLocked(name)
+}
+
+func (d *debugger) readyChanLocked(name string) chan struct{} {
 	ch, ok := d.readyCh[name]
 	if !ok {
 		ch = make(chan struct{})
@@ -228,7 +232,9 @@ func (d *debugger) readyChan(name string) chan struct{} {
 // breakpoints and let the function run (Runtime.runIfWaitingForDebugger for Node;
 // continue or configurationDone for delve).
 func (d *debugger) ready(name string) {
-	ch := d.readyChan(name)
+	d.mu.Lock() // two clients can be ready at once: one close
+	defer d.mu.Unlock()
+	ch := d.readyChanLocked(name)
 	select {
 	case <-ch:
 	default:

@@ -57,7 +57,7 @@ func (d *debugger) onStart(fn *functions.Function, in functions.Instance) {
 		return
 	}
 	if err := session.Attach(gi.Pid()); err != nil {
-		d.s.opts.Log.Event(term.KindDebug, fn.Name, term.Fail, "delve could not attach: "+err.Error(), 0)
+		d.s.opts.Log.Event(term.KindDebug, fn.Name, term.Fail, d.debuggerName()+" could not attach: "+err.Error(), 0)
 		return
 	}
 	d.s.opts.Log.Event(term.KindDebug, fn.Name, term.OK, d.debuggerName()+" attached to pid "+strconv.Itoa(gi.Pid())+"; breakpoints set before a rebuild must be set again if your editor does not do it", 0)

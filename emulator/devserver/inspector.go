@@ -92,8 +92,10 @@ func (p *inspectorProxy) handle(client net.Conn) {
 	go func() {
 		// Node's 101 answer first, then its frames.
 		sr := bufio.NewReader(server)
-		if err := copyHead(client, sr); err == nil {
+		if upgraded, err := copyHead(client, sr); err == nil && upgraded {
 			copyFrames(client, sr, debuggerPaused, p.onPause)
+		} else if err == nil {
+			io.Copy(client, sr) // Node refused the upgrade (a stale target id): its answer as it is
 		}
 		done <- struct{}{}
 	}()
@@ -138,18 +140,22 @@ func (p *inspectorProxy) session(delta int) {
 // Runtime.evaluate) are passed on as they come. CDP commands are a few hundred bytes.
 const maxScannedFrame = 1 << 20
 
-// copyHead passes on an HTTP head: its lines up to and with the empty one.
-func copyHead(dst io.Writer, src *bufio.Reader) error {
-	for {
+// copyHead passes on an HTTP response's head, its lines up to and with the empty one,
+// and tells whether it switched to WebSocket (101).
+func copyHead(dst io.Writer, src *bufio.Reader) (upgraded bool, err error) {
+	for first := true; ; first = false {
 		line, err := src.ReadSlice('\n')
 		if err != nil {
-			return err
+			return false, err
+		}
+		if first {
+			upgraded = bytes.HasPrefix(line, []byte("HTTP/1.1 101 "))
 		}
 		if _, err := dst.Write(line); err != nil {
-			return err
+			return false, err
 		}
 		if len(bytes.TrimRight(line, "\r\n")) == 0 {
-			return nil
+			return upgraded, nil
 		}
 	}
 }
@@ -162,7 +168,9 @@ var (
 
 // copyFrames passes WebSocket frames on unchanged, and calls found for each that
 // carries needle. A client's frames are masked (RFC 6455 5.3), Node's are not; the
-// inspector negotiates no extension, so payloads are plain text.
+// inspector negotiates no extension, so payloads are plain text. Each frame is looked
+// into alone: a message split into continuation frames could hide the needle, but
+// neither Node nor the DevTools clients fragment CDP messages.
 func copyFrames(dst io.Writer, src *bufio.Reader, needle []byte, found func()) error {
 	for {
 		head := make([]byte, 2, 14)

@@ -43,7 +43,7 @@ func TestCopyFrames(t *testing.T) {
 	var in bytes.Buffer
 	in.Write(frame(`{"id":1,"method":"Debugger.enable"}`, key))
 	in.Write(frame(`{"id":2,"method":"Runtime.runIfWaitingForDebugger","params":{}}`, key))
-	in.Write(frame(`{"id":3,"method":"Runtime.evaluate","params":{"expression":"`+pad+`"}}`, key)) // 16-bit length
+	in.Write(frame(`{"id":3,"method":"Runtime.evaluate","params":{"expression":"`+pad+`"}}`, key))            // 16-bit length
 	in.Write(frame(`{"method":"Runtime.runIfWaitingForDebugger","x":"`+strings.Repeat("y", 70000)+`"}`, nil)) // 64-bit length
 	in.Write(frame(`{"method":"Debugger.resumed"}`, nil))
 	want := bytes.Clone(in.Bytes())
@@ -56,5 +56,25 @@ func TestCopyFrames(t *testing.T) {
 	}
 	if found != 2 {
 		t.Errorf("found the message %d times, want 2", found)
+	}
+}
+
+// Node refusing the upgrade (an unknown target id after a rebuild) reaches the client
+// as Node wrote it.
+func TestCopyHeadRefused(t *testing.T) {
+	answer := "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nWebSockets request was expected\r\n"
+	src := bufio.NewReader(strings.NewReader(answer))
+	var out bytes.Buffer
+	upgraded, err := copyHead(&out, src)
+	if err != nil || upgraded {
+		t.Fatalf("copyHead = %v, %v; want a refusal", upgraded, err)
+	}
+	out.ReadFrom(src)
+	if out.String() != answer {
+		t.Fatalf("the client got %q", out.String())
+	}
+	upgraded, err = copyHead(&bytes.Buffer{}, bufio.NewReader(strings.NewReader("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n")))
+	if err != nil || !upgraded {
+		t.Fatalf("a 101: copyHead = %v, %v", upgraded, err)
 	}
 }

@@ -54,10 +54,25 @@ func next[T dap.Message](c *dapClient) T {
 // VS Code's "remote" attach reaches the same address as JSON-RPC clients: delve tells
 // them apart by the first byte.
 func TestDAPRemoteAttach(t *testing.T) {
+	dapRemoteAttach(t, "")
+}
+
+// TestDAPRemoteAttachWithDlv is the same through an installed dlv, behind the
+// session's forwarder.
+func TestDAPRemoteAttachWithDlv(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips building dlv")
+	}
+	dapRemoteAttach(t, installDlv(t))
+}
+
+func dapRemoteAttach(t *testing.T, dlv string) {
 	file, line := helloSource(t), breakpointLine(t)
 	in := startHello(t)
 	rec := newRecorder(t)
-	s := NewGoSession(rec.options("127.0.0.1:0"))
+	opts := rec.options("127.0.0.1:0")
+	opts.Dlv = dlv
+	s := NewGoSession(opts)
 	defer s.Close()
 	attachOrSkip(t, s, in.Pid())
 

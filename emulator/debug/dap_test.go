@@ -68,13 +68,7 @@ func TestDAPRemoteAttachWithDlv(t *testing.T) {
 
 func dapRemoteAttach(t *testing.T, dlv string) {
 	file, line := helloSource(t), breakpointLine(t)
-	in := startHello(t)
-	rec := newRecorder(t)
-	opts := rec.options("127.0.0.1:0")
-	opts.Dlv = dlv
-	s := NewGoSession(opts)
-	defer s.Close()
-	attachOrSkip(t, s, in.Pid())
+	in, rec, s := attachedHello(t, dlv)
 
 	conn, err := net.Dial("tcp", s.Addr())
 	if err != nil {

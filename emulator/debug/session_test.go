@@ -264,6 +264,21 @@ func attachOrSkip(t testing.TB, s *GoSession, pid int) time.Duration {
 	return time.Since(start)
 }
 
+// attachedHello starts the fixture and a session attached to it (with the installed
+// dlv at dlv, or delve linked in when ""), closed at the end of the test.
+func attachedHello(t *testing.T, dlv string) (*golang.Instance, *recorder, *GoSession) {
+	t.Helper()
+	in := startHello(t)
+	rec := newRecorder(t)
+	opts := rec.options("127.0.0.1:0")
+	opts.Dlv = dlv
+	s := NewGoSession(opts)
+	t.Cleanup(func() { s.Close() })
+	took := attachOrSkip(t, s, in.Pid())
+	t.Logf("attach to pid %d on %s: %s", in.Pid(), s.Addr(), took.Round(time.Millisecond))
+	return in, rec, s
+}
+
 // editor is a user's debugger client speaking JSON-RPC, as dlv connect and GoLand do.
 type editor struct {
 	t testing.TB
@@ -333,19 +348,11 @@ func TestBreakpointInFunctionWithDlv(t *testing.T) {
 
 func breakpointInFunction(t *testing.T, dlv string) {
 	file, line := helloSource(t), breakpointLine(t)
-	in := startHello(t)
-	rec := newRecorder(t)
-	opts := rec.options("127.0.0.1:0")
-	opts.Dlv = dlv
-	s := NewGoSession(opts)
-	defer s.Close()
-
-	took := attachOrSkip(t, s, in.Pid())
+	in, rec, s := attachedHello(t, dlv)
 	addr := s.Addr()
 	if strings.HasSuffix(addr, ":0") {
 		t.Fatalf("Addr %s: the picked port is not reported", addr)
 	}
-	t.Logf("attach to pid %d on %s: %s", in.Pid(), addr, took.Round(time.Millisecond))
 	// Attached with no client, the function runs as before.
 	wantOK(t, invokeAsync(in, `{"email":"warm@example.com"}`), 5*time.Second)
 
@@ -403,7 +410,7 @@ func breakpointInFunction(t *testing.T, dlv string) {
 	wantOK(t, invokeAsync(in, `{"email":"after-detach@example.com"}`), 2*time.Second) // it runs on
 	in.Close()
 	in2 := startHello(t)
-	took = attachOrSkip(t, s, in2.Pid())
+	took := attachOrSkip(t, s, in2.Pid())
 	if s.Addr() != addr {
 		t.Fatalf("reattached on %s, want %s", s.Addr(), addr)
 	}
@@ -443,11 +450,7 @@ func breakpointInFunction(t *testing.T, dlv string) {
 // disconnects while the function runs towards it) must not hold the call.
 func TestNoClientNoStop(t *testing.T) {
 	file, line := helloSource(t), breakpointLine(t)
-	in := startHello(t)
-	rec := newRecorder(t)
-	s := NewGoSession(rec.options("127.0.0.1:0"))
-	defer s.Close()
-	attachOrSkip(t, s, in.Pid())
+	in, rec, s := attachedHello(t, "")
 
 	// A throwaway client: halt, set a breakpoint, continue and leave, as a script would.
 	ed := connectEditor(t, s.Addr())
@@ -514,11 +517,7 @@ func TestHostChildrenUnaffected(t *testing.T) {
 // stops): the process must end and be reaped at once, and the session must say so.
 func TestProcessKilledAtBreakpoint(t *testing.T) {
 	file, line := helloSource(t), breakpointLine(t)
-	in := startHello(t)
-	rec := newRecorder(t)
-	s := NewGoSession(rec.options("127.0.0.1:0"))
-	defer s.Close()
-	attachOrSkip(t, s, in.Pid())
+	in, rec, s := attachedHello(t, "")
 	ed := connectEditor(t, s.Addr())
 	states := ed.breakAt(file, line)
 	rec.want(rec.clients, "OnClient", true, 2*time.Second)
@@ -547,11 +546,7 @@ func TestProcessKilledAtBreakpoint(t *testing.T) {
 // A function that crashes while attached: the runtime sees the crash as without a
 // debugger, and the session lets go.
 func TestFunctionCrashesWhileAttached(t *testing.T) {
-	in := startHello(t)
-	rec := newRecorder(t)
-	s := NewGoSession(rec.options("127.0.0.1:0"))
-	defer s.Close()
-	attachOrSkip(t, s, in.Pid())
+	in, rec, _ := attachedHello(t, "")
 	r := <-invokeAsync(in, "panic")
 	var fe *functions.FunctionError
 	if !errors.As(r.err, &fe) || !fe.Fatal || !strings.Contains(fe.Message, "kaboom") {
@@ -569,11 +564,7 @@ func TestFunctionCrashesWhileAttached(t *testing.T) {
 // runs on without breakpoints, and the session lets go until the next Attach.
 func TestClientDetaches(t *testing.T) {
 	file, line := helloSource(t), breakpointLine(t)
-	in := startHello(t)
-	rec := newRecorder(t)
-	s := NewGoSession(rec.options("127.0.0.1:0"))
-	defer s.Close()
-	attachOrSkip(t, s, in.Pid())
+	in, rec, s := attachedHello(t, "")
 	ed := connectEditor(t, s.Addr())
 	if _, err := ed.Halt(); err != nil { // delve detaches only a halted process
 		t.Fatal(err)

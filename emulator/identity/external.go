@@ -214,22 +214,7 @@ func (a *API) externalSignIn(r *http.Request, st *externalState) (*TokenResponse
 	}
 	var resp *TokenResponse
 	err := a.store.Update(ctx, func(tx Tx) error {
-		if !confirm {
-			if err := a.sendConfirmation(tx, user, st.Referrer, &sent); err != nil {
-				return err
-			}
-		}
-		if isNew {
-			if err := tx.CreateUser(user); err != nil {
-				return internalError("Database error saving new user").withInternal(err)
-			}
-		} else if err := a.updateExisting(tx, user); err != nil {
-			return err
-		}
-		if !confirm {
-			return nil
-		}
-		if err := a.audit(tx, user, AuditUserSignedUp, nil); err != nil {
+		if err := a.saveSignup(tx, user, isNew, confirm, st.Referrer, &sent); err != nil || !confirm {
 			return err
 		}
 		var err error

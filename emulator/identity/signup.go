@@ -84,28 +84,34 @@ func (a *API) signup(w http.ResponseWriter, r *http.Request) error {
 
 	var sent []*Mail
 	err = a.store.Update(r.Context(), func(tx Tx) error {
-		if !a.cfg.Autoconfirm {
-			if err := a.sendConfirmation(tx, user, r.Referer(), &sent); err != nil {
-				return err
-			}
-		}
-		if isNew {
-			if err := tx.CreateUser(user); err != nil {
-				return internalError("Database error saving new user").withInternal(err)
-			}
-		} else if err := a.updateExisting(tx, user); err != nil {
-			return err
-		}
-		if a.cfg.Autoconfirm {
-			return a.audit(tx, user, AuditUserSignedUp, nil)
-		}
-		return nil
+		return a.saveSignup(tx, user, isNew, a.cfg.Autoconfirm, r.Referer(), &sent)
 	})
 	if err != nil {
 		return err
 	}
 	a.announceMail(sent)
 	writeJSON(w, http.StatusOK, user)
+	return nil
+}
+
+// saveSignup stores a signed-up user, new or not yet confirmed, in tx: with the
+// confirmation mail when it is not confirmed, with the audit entry when it is.
+func (a *API) saveSignup(tx Tx, user *User, isNew, confirmed bool, referrer string, sent *[]*Mail) error {
+	if !confirmed {
+		if err := a.sendConfirmation(tx, user, referrer, sent); err != nil {
+			return err
+		}
+	}
+	if isNew {
+		if err := tx.CreateUser(user); err != nil {
+			return internalError("Database error saving new user").withInternal(err)
+		}
+	} else if err := a.updateExisting(tx, user); err != nil {
+		return err
+	}
+	if confirmed {
+		return a.audit(tx, user, AuditUserSignedUp, nil)
+	}
 	return nil
 }
 

@@ -142,3 +142,41 @@ type Instance interface {
 	// Close stops the process and releases what it holds; safe to call twice.
 	Close() error
 }
+
+// StderrTail keeps the last lines a function's process wrote on stderr, for an
+// ExitError's Detail. It is not safe for concurrent use: its owner holds a lock.
+type StderrTail struct {
+	lines []string
+}
+
+const (
+	stderrTailLines = 12   // lines kept
+	stderrTailBytes = 4096 // and at most this much of them in String
+)
+
+// Add keeps line, forgetting the oldest beyond the limit.
+func (t *StderrTail) Add(line string) {
+	t.lines = append(t.lines, line)
+	if len(t.lines) > stderrTailLines {
+		t.lines = t.lines[len(t.lines)-stderrTailLines:]
+	}
+}
+
+// String is the kept lines, cut at the front to stderrTailBytes.
+func (t *StderrTail) String() string {
+	s := strings.Join(t.lines, "\n")
+	if len(s) > stderrTailBytes {
+		s = "…" + s[len(s)-stderrTailBytes:]
+	}
+	return s
+}
+
+// Contains reports whether a kept line contains s.
+func (t *StderrTail) Contains(s string) bool {
+	for _, l := range t.lines {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
+}

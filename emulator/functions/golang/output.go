@@ -4,17 +4,15 @@ import (
 	"bytes"
 	"strings"
 	"sync"
+
+	"github.com/identity-dev/dev/emulator/functions"
 )
 
 // legacyPortMessage is what an aws-lambda-go from before the Runtime API prints when
 // _LAMBDA_SERVER_PORT is missing; we restart such a binary in RPC mode.
 const legacyPortMessage = "[_LAMBDA_SERVER_PORT] are not defined"
 
-const (
-	tailLines = 12   // stderr lines kept for an ExitError
-	tailBytes = 4096 // and at most this much of them
-	maxLine   = 64 << 10
-)
+const maxLine = 64 << 10
 
 // lineLog receives a process's output, one line at a time, serialized across streams.
 type lineLog struct {
@@ -40,7 +38,7 @@ type lineWriter struct {
 
 	mu      sync.Mutex
 	partial []byte
-	tail    []string
+	tail    functions.StderrTail
 }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
@@ -82,10 +80,7 @@ func (w *lineWriter) flush() {
 func (w *lineWriter) line(s string) {
 	s = strings.TrimSuffix(s, "\r")
 	if w.keep {
-		w.tail = append(w.tail, s)
-		if len(w.tail) > tailLines {
-			w.tail = w.tail[len(w.tail)-tailLines:]
-		}
+		w.tail.Add(s)
 	}
 	// An old binary's complaint about _LAMBDA_SERVER_PORT is our cue to switch to RPC,
 	// not something the user needs to read.
@@ -99,21 +94,12 @@ func (w *lineWriter) line(s string) {
 func (w *lineWriter) Tail() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	s := strings.Join(w.tail, "\n")
-	if len(s) > tailBytes {
-		s = "…" + s[len(s)-tailBytes:]
-	}
-	return s
+	return w.tail.String()
 }
 
 // mentions reports whether the kept lines contain s.
 func (w *lineWriter) mentions(s string) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, l := range w.tail {
-		if strings.Contains(l, s) {
-			return true
-		}
-	}
-	return false
+	return w.tail.Contains(s)
 }

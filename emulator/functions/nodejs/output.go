@@ -4,16 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"os"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/identity-dev/dev/emulator/functions"
 )
 
-const (
-	maxLogLine   = 64 << 10 // a longer line reaches Log in pieces of this size
-	tailLines    = 10       // stderr lines an ExitError quotes
-	maxTailBytes = 4 << 10
-)
+const maxLogLine = 64 << 10 // a longer line reaches Log in pieces of this size
 
 // output forwards a worker's stdout and stderr to Log line by line, and keeps the end of
 // stderr for an ExitError. Log is called from one goroutine at a time.
@@ -21,7 +18,7 @@ type output struct {
 	log func(stream, line string)
 
 	mu   sync.Mutex // serialises log and guards tail
-	tail []string
+	tail functions.StderrTail
 }
 
 func newOutput(log func(stream, line string)) *output {
@@ -46,10 +43,7 @@ func (o *output) line(stream, line string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if stream == "stderr" {
-		o.tail = append(o.tail, line)
-		if len(o.tail) > tailLines {
-			o.tail = o.tail[len(o.tail)-tailLines:]
-		}
+		o.tail.Add(line)
 	}
 	if o.log != nil {
 		o.log(stream, line)
@@ -59,11 +53,7 @@ func (o *output) line(stream, line string) {
 func (o *output) stderrTail() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	s := strings.Join(o.tail, "\n")
-	if len(s) > maxTailBytes {
-		s = "…" + s[len(s)-maxTailBytes:]
-	}
-	return s
+	return o.tail.String()
 }
 
 // finish waits briefly for the last output of a stopped worker, then stops reading: a

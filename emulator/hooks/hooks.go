@@ -38,6 +38,9 @@ type Webhook struct {
 // Functions is where function hooks go: the site's identity-* functions.
 type Functions interface {
 	Has(name string) bool
+	// Held reports that a debugger holds the function: its hook attempts have no time
+	// limit.
+	Held(name string) bool
 	// InvokeHook sends the hook request to the function and answers as Netlify's edge
 	// answers GoTrue: a status, headers and body; an error only when ctx ended.
 	InvokeHook(ctx context.Context, name string, header http.Header, body []byte) (int, http.Header, []byte, error)
@@ -51,10 +54,8 @@ type Dispatcher struct {
 	Secret     string // the instance JWT secret, which signs function hook requests
 	Functions  Functions
 	Webhook    *Webhook
-	Attempts   int           // DefaultAttempts when 0
-	Timeout    time.Duration // DefaultTimeout when 0
-	Client     *http.Client  // http.DefaultClient when nil
-	Clock      func() time.Time
+	Attempts   int              // DefaultAttempts when 0
+	Timeout    time.Duration    // DefaultTimeout when 0
 	Record     journal.Recorder // hears every attempt
 	// Profile "2024" reproduces GoTrue before March 2026: external (OAuth) sign-ins did
 	// not reach function hooks, only the webhook. "current" (or "") fires them.
@@ -85,9 +86,13 @@ type WebhookResponse struct {
 // Trigger delivers event to each of its targets in turn; the first failure ends it.
 // A later target sees the user as the earlier ones changed it.
 func (d *Dispatcher) Trigger(ctx context.Context, event identity.Event, user *identity.User) (*identity.HookResult, error) {
+	targets := d.targets(ctx, event)
+	if len(targets) == 0 {
+		return nil, nil
+	}
 	var merged *identity.HookResult
 	u := user.Clone()
-	for _, t := range d.targets(ctx, event) {
+	for _, t := range targets {
 		body, err := json.Marshal(identity.HookBody{Event: event, InstanceID: d.InstanceID, User: u})
 		if err != nil {
 			return nil, fmt.Errorf("encode %s hook body: %w", event, err)
@@ -131,7 +136,7 @@ func (d *Dispatcher) targets(ctx context.Context, event identity.Event) []target
 				}
 				continue
 			}
-			out = append(out, target{kind: journal.KindHook, function: name, url: "/.netlify/functions/" + name, secret: d.Secret})
+			out = append(out, d.functionTarget(name))
 		}
 	}
 	return out
@@ -156,15 +161,17 @@ func (d *Dispatcher) deliver(ctx context.Context, event identity.Event, t target
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	// Signed once: each attempt sends the same request again, as GoTrue does.
+	header, err := d.header(event, t.secret, body)
+	if err != nil {
+		return nil, err
+	}
 	for i := 0; i < attempts; i++ {
 		start := time.Now()
-		header, err := d.header(event, t.secret, body)
-		if err != nil {
-			return nil, err
-		}
 		var payload []byte
 		var status int
 		var respHeader http.Header
+		var err error
 		if t.kind == journal.KindHook {
 			payload, status, respHeader, err = d.attemptFunction(ctx, t.function, header, body, timeout)
 		} else {
@@ -199,7 +206,7 @@ func (d *Dispatcher) header(event identity.Event, secret string, body []byte) (h
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Netlify-Event", "identity_"+string(event))
 	if secret != "" {
-		sig, err := tokens.SignWebhook(secret, d.InstanceID, body, d.now())
+		sig, err := tokens.SignWebhook(secret, d.InstanceID, body, time.Now())
 		if err != nil {
 			return nil, identity.HookError(http.StatusInternalServerError, "Failed build signing string", err)
 		}
@@ -220,7 +227,7 @@ func (d *Dispatcher) attempt(ctx context.Context, url string, header http.Header
 		return nil, 0, nil, identity.HookError(http.StatusInternalServerError, "Failed to make request object", err)
 	}
 	req.Header = header.Clone()
-	resp, err := d.client().Do(req)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		var ne net.Error
 		if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
@@ -242,15 +249,9 @@ func (d *Dispatcher) attempt(ctx context.Context, url string, header http.Header
 	return payload, resp.StatusCode, resp.Header, nil
 }
 
-// Holder is what Functions also is when a debugger can hold a function: a held
-// function's hook attempts have no time limit.
-type Holder interface {
-	Held(name string) bool
-}
-
 // attemptFunction invokes a function hook once.
 func (d *Dispatcher) attemptFunction(ctx context.Context, name string, header http.Header, body []byte, timeout time.Duration) ([]byte, int, http.Header, error) {
-	if h, ok := d.Functions.(Holder); !ok || !h.Held(name) {
+	if !d.Functions.Held(name) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
@@ -280,7 +281,7 @@ func (d *Dispatcher) record(event identity.Event, t target, user *identity.User,
 		ID: tokens.NewUUID(), Kind: t.kind, Event: string(event), Function: t.function, Target: t.url,
 		UserID: user.ID, UserEmail: user.Email, Attempt: attempt, Attempts: attempts,
 		Request:    journal.Request{Method: http.MethodPost, URL: t.url, Header: header, Body: body},
-		DurationMS: float64(took.Microseconds()) / 1000, CreatedAt: d.now().UTC(),
+		DurationMS: float64(took.Microseconds()) / 1000, CreatedAt: time.Now().UTC(),
 	}
 	switch {
 	case err != nil:
@@ -305,7 +306,7 @@ func parseAnswer(payload []byte) (*identity.HookResult, error) {
 		return nil, nil
 	}
 	var rsp WebhookResponse
-	if err := json.NewDecoder(strings.NewReader(string(payload))).Decode(&rsp); err != nil {
+	if err := json.NewDecoder(bytes.NewReader(payload)).Decode(&rsp); err != nil {
 		// GoTrue's type lives in its api package; say what it says.
 		msg := strings.ReplaceAll(err.Error(), "hooks.WebhookResponse", "api.WebhookResponse")
 		return nil, identity.HookError(http.StatusInternalServerError, "Webhook returned malformed JSON: "+msg, err)
@@ -313,18 +314,9 @@ func parseAnswer(payload []byte) (*identity.HookResult, error) {
 	return &identity.HookResult{AppMetaData: rsp.AppMetaData, UserMetaData: rsp.UserMetaData}, nil
 }
 
-func (d *Dispatcher) client() *http.Client {
-	if d.Client != nil {
-		return d.Client
-	}
-	return http.DefaultClient
-}
-
-func (d *Dispatcher) now() time.Time {
-	if d.Clock != nil {
-		return d.Clock()
-	}
-	return time.Now()
+// functionTarget is the function hook target for the function name.
+func (d *Dispatcher) functionTarget(name string) target {
+	return target{kind: journal.KindHook, function: name, url: "/.netlify/functions/" + name, secret: d.Secret}
 }
 
 // Replay sends a journaled hook or webhook request again, once, re-signed with a new
@@ -337,7 +329,7 @@ func (d *Dispatcher) Replay(ctx context.Context, old *journal.Entry, function st
 		if d.Functions == nil || !d.Functions.Has(function) {
 			return nil, fmt.Errorf("no function %q to replay to", function)
 		}
-		t = target{kind: journal.KindHook, function: function, url: "/.netlify/functions/" + function, secret: d.Secret}
+		t = d.functionTarget(function)
 	case old.Kind == journal.KindHook:
 		if d.Functions == nil || !d.Functions.Has(old.Function) {
 			return nil, fmt.Errorf("function %q is gone; replay to another with --function", old.Function)
@@ -384,7 +376,6 @@ func (d *Dispatcher) DeliverTo(ctx context.Context, function string, event ident
 			d.Record(e)
 		}
 	}
-	t := target{kind: journal.KindHook, function: function, url: "/.netlify/functions/" + function, secret: d.Secret}
-	res, err := d2.deliver(ctx, event, t, user, body)
+	res, err := d2.deliver(ctx, event, d.functionTarget(function), user, body)
 	return attempts, res, err
 }

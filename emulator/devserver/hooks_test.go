@@ -269,3 +269,19 @@ func TestHookMomentsRecoveryDeletionReplayAndHistory(t *testing.T) {
 		t.Fatalf("identity-login's answer to the replayed body: %s", pair.New.Response.Body)
 	}
 }
+
+// A failing usermodified or userdeleted hook is explained as production treats it:
+// logged, never the client's error.
+func TestExplainNonBlockingFailure(t *testing.T) {
+	var n notes
+	var said []string
+	for attempt := 1; attempt <= 3; attempt++ {
+		said = append(said, n.explain(&journal.Entry{Event: "usermodified", Function: "identity-usermodified", Outcome: "reject",
+			Attempt: attempt, Attempts: 3, Response: &journal.Response{Status: 400}})...)
+	}
+	all := strings.Join(said, "\n")
+	if len(said) != 2 || !strings.Contains(all, "production calls it again at once, 3 times") ||
+		!strings.Contains(all, "production only logs a failed usermodified hook; the admin's request still succeeds") || strings.Contains(all, "422") {
+		t.Fatalf("explained as:\n%s", all)
+	}
+}

@@ -165,17 +165,39 @@ func (n *notes) once(key string) bool {
 	return true
 }
 
+// retried says, once per function, that a rejecting hook is called again.
+func (n *notes) retried(who string, e *journal.Entry) []string {
+	if e.Attempt == 1 && e.Attempts > 1 && n.once("retry:"+who) {
+		return []string{fmt.Sprintf("%s answered %d: production calls it again at once, %d times in all, so side effects (mail, database writes) happen %d times", who, e.Response.Status, e.Attempts, e.Attempts)}
+	}
+	return nil
+}
+
+// nonBlocking events are sent after the change is saved; their hooks' failures are
+// only logged (spec §6.5).
+func nonBlocking(event string) bool {
+	return event == string(identity.EventUserModified) || event == string(identity.EventUserDeleted)
+}
+
 func (n *notes) explain(e *journal.Entry) []string {
 	who := e.Function
 	if who == "" {
 		who = "the webhook"
 	}
 	var out []string
+	if nonBlocking(e.Event) && e.Outcome != "pass" {
+		// Retried like any hook, but its failure never reaches the client.
+		if e.Outcome == "reject" {
+			out = append(out, n.retried(who, e)...)
+		}
+		if e.Attempt == e.Attempts && n.once("nonblocking:"+who) {
+			out = append(out, fmt.Sprintf("%s failed (%s): production only logs a failed %s hook; the admin's request still succeeds", who, e.Outcome, e.Event))
+		}
+		return out
+	}
 	switch e.Outcome {
 	case "reject":
-		if e.Attempt == 1 && e.Attempts > 1 && n.once("retry:"+who) {
-			out = append(out, fmt.Sprintf("%s answered %d: production calls it again at once, %d times in all, so side effects (mail, database writes) happen %d times", who, e.Response.Status, e.Attempts, e.Attempts))
-		}
+		out = append(out, n.retried(who, e)...)
 		if e.Attempt == e.Attempts && n.once("reject:"+who) {
 			msg := fmt.Sprintf("%s rejected the %s (status %d, attempt %d of %d): the client gets 422 \"Failed to handle signup webhook\"", who, operationOf(e.Event), e.Response.Status, e.Attempt, e.Attempts)
 			if len(strings.TrimSpace(string(e.Response.Body))) > 0 {

@@ -69,9 +69,7 @@ func (s *Server) recordInvocation(rec functions.InvocationRecord) {
 // journalWriter writes entries in the background, in batches, so that recording
 // costs a request nothing; sync waits until what was added is stored.
 type journalWriter struct {
-	store interface {
-		AddEntries(ctx context.Context, es []*journal.Entry) error
-	}
+	store   journal.Store
 	log     *term.Logger
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -82,9 +80,7 @@ type journalWriter struct {
 	done    chan struct{}
 }
 
-func newJournalWriter(store interface {
-	AddEntries(ctx context.Context, es []*journal.Entry) error
-}, log *term.Logger) *journalWriter {
+func newJournalWriter(store journal.Store, log *term.Logger) *journalWriter {
 	w := &journalWriter{store: store, log: log, done: make(chan struct{})}
 	w.cond = sync.NewCond(&w.mu)
 	go w.loop()
@@ -132,7 +128,7 @@ func (w *journalWriter) sync() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	target := w.added
-	for w.written < target && !(w.closed && len(w.pending) == 0 && w.written >= w.added) {
+	for w.written < target {
 		w.cond.Wait()
 	}
 }

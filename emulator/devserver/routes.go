@@ -15,6 +15,7 @@ import (
 
 	"github.com/identity-dev/dev/emulator/functions"
 	"github.com/identity-dev/dev/emulator/identity"
+	"github.com/identity-dev/dev/emulator/identity/store"
 	"github.com/identity-dev/dev/emulator/invoke"
 	"github.com/identity-dev/dev/emulator/journal"
 )
@@ -40,7 +41,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("/", staticSite(s.opts.PublishDir))
 	}
 	mux.HandleFunc("/.netlify/dev/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, apiError{Code: http.StatusNotFound, Msg: "No dev API at " + r.URL.Path + "; see docs/dev-api.md"})
+		writeJSON(w, http.StatusNotFound, apiError{Code: http.StatusNotFound, Msg: "No dev API at " + r.URL.Path + "; see the dev API in docs/configuration.md"})
 	})
 	return mux
 }
@@ -194,7 +195,7 @@ func (s *Server) eventSummary(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.journal.sync()
-	entries, err := s.store.Entries(r.Context(), journal.Query{User: user, Limit: 5000})
+	entries, err := s.store.Entries(r.Context(), journal.Query{User: user, Limit: store.JournalLimit})
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, apiError{Code: 500, Msg: "read journal: " + err.Error()})
 		return

@@ -31,8 +31,8 @@ type Entry struct {
 	Attempts  int       `json:"attempts,omitempty"` // the attempts allowed
 	Request   Request   `json:"request"`
 	Response  *Response `json:"response,omitempty"`
-	// Outcome is what the identity operation made of it: "pass", "retry", "block",
-	// "error", or for functions "ok" and "error".
+	// Outcome is, for a hook or webhook attempt, "pass" (200, 202 or 204), "reject"
+	// (another status), "timeout" or "error"; for a function call "ok" or "error".
 	Outcome    string    `json:"outcome"`
 	Error      string    `json:"error,omitempty"`
 	DurationMS float64   `json:"duration_ms"`
@@ -65,7 +65,7 @@ type Query struct {
 
 // Store keeps entries.
 type Store interface {
-	AddEntry(ctx context.Context, e *Entry) error
+	AddEntries(ctx context.Context, es []*Entry) error
 	Entries(ctx context.Context, q Query) ([]*Entry, error)
 	Entry(ctx context.Context, id string) (*Entry, error)
 }

@@ -14,20 +14,12 @@ import (
 
 var _ journal.Store = (*SQLite)(nil)
 
-// AddEntry records a journal entry.
-func (s *SQLite) AddEntry(ctx context.Context, e *journal.Entry) error {
-	return s.AddEntries(ctx, []*journal.Entry{e})
-}
-
 // JournalLimit is how many entries the journal keeps; older ones are dropped.
 const JournalLimit = 5000
 
 // AddEntries records entries in one transaction, dropping the oldest beyond JournalLimit.
 func (s *SQLite) AddEntries(ctx context.Context, es []*journal.Entry) error {
 	return s.Update(ctx, func(t identity.Tx) error {
-		defer func() {
-			_, _ = t.(*tx).exec(qPruneJournal, JournalLimit)
-		}()
 		for _, e := range es {
 			b, err := json.Marshal(e)
 			if err != nil {
@@ -37,6 +29,9 @@ func (s *SQLite) AddEntries(ctx context.Context, es []*journal.Entry) error {
 				strings.ToLower(e.UserEmail), string(b), e.CreatedAt.UnixMilli()); err != nil {
 				return fmt.Errorf("write journal entry: %w", err)
 			}
+		}
+		if _, err := t.(*tx).exec(qPruneJournal, JournalLimit); err != nil {
+			return fmt.Errorf("drop old journal entries: %w", err)
 		}
 		return nil
 	})

@@ -43,12 +43,9 @@ func (s *Server) recordHook(e *journal.Entry) {
 	}
 }
 
-// recordInvocation journals a function invoked over HTTP (hook invocations are
-// journaled as hooks).
+// recordInvocation journals a function invoked over HTTP (hook deliveries are
+// journaled as hooks by the dispatcher).
 func (s *Server) recordInvocation(rec functions.InvocationRecord) {
-	if rec.Hook {
-		return
-	}
 	e := &journal.Entry{
 		ID: tokens.NewUUID(), Kind: journal.KindFunction, Function: rec.Function,
 		Request:    journal.Request{Method: rec.Method, URL: rec.URL, Header: rec.Header, Body: rec.Body},

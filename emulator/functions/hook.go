@@ -3,7 +3,6 @@ package functions
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"time"
@@ -11,7 +10,8 @@ import (
 
 // InvokeHook runs a function as an identity hook target: the request GoTrue would POST
 // to /.netlify/functions/{name}, answered as Netlify's edge would answer GoTrue. ctx
-// carries the hook's time limit; a function that passes it gets a context error.
+// carries the hook's time limit; a function that passes it gets a context error. A
+// -background function is answered 202 at once and runs on, as over HTTP.
 func (s *Server) InvokeHook(ctx context.Context, name string, header http.Header, body []byte) (int, http.Header, []byte, error) {
 	p, err := s.pool(name)
 	if err != nil || p == nil {
@@ -26,30 +26,15 @@ func (s *Server) InvokeHook(ctx context.Context, name string, header http.Header
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	timeout := s.opts.Timeout
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < timeout {
-		timeout = 0 // the hook's own limit is shorter; ctx carries it
+	if p.fn.Background() {
+		go s.run(context.WithoutCancel(ctx), p, inv, DefaultBackgroundTimeout, r, body, nil, start)
+		return http.StatusAccepted, http.Header{}, nil, nil
 	}
-	if err := s.beforeInvoke(ctx, name); err != nil {
-		return 0, nil, nil, err
-	}
-	resp, err := p.invoke(ctx, inv, s.limit(name, timeout))
+	// The function's own limit sets its deadline, as in production; the hook's
+	// shorter one, in ctx, ends the call first.
 	rec := httptest.NewRecorder()
-	status := http.StatusAccepted
-	if p.fn.Background() && err == nil {
-		if resp != nil && resp.Body != nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-		rec.WriteHeader(http.StatusAccepted)
-	} else {
-		if err != nil && ctx.Err() != nil {
-			return 0, nil, nil, ctx.Err()
-		}
-		status = s.write(rec, resp, err)
-	}
-	if s.opts.OnInvoke != nil {
-		s.opts.OnInvoke(InvocationRecord{Function: name, Request: inv, Response: resp, Status: status, Err: err, Duration: time.Since(start), Hook: true})
+	if _, _, err := s.invokeWrite(ctx, p, inv, s.opts.Timeout, rec); err != nil && ctx.Err() != nil {
+		return 0, nil, nil, ctx.Err()
 	}
 	return rec.Code, rec.Header(), rec.Body.Bytes(), nil
 }

@@ -198,7 +198,7 @@ func (p *pool) invoke(ctx context.Context, inv *Invocation, timeout time.Duratio
 	if err != nil {
 		return nil, err
 	}
-	ictx, cancel := context.WithCancel(ctx)
+	ictx, cancel := ctx, context.CancelFunc(func() {})
 	if timeout > 0 {
 		ictx, cancel = context.WithTimeout(ctx, timeout)
 		inv.Deadline = time.Now().Add(timeout)

@@ -65,12 +65,10 @@ type Options struct {
 // InvocationRecord describes one finished invocation.
 type InvocationRecord struct {
 	Function string
-	Request  *Invocation
 	Response *Response // nil when it failed; Lambda set for v1 answers
 	Status   int
 	Err      error
 	Duration time.Duration
-	Hook     bool // invoked as an identity hook, not over HTTP
 	// The HTTP request as the client sent it.
 	Method string
 	URL    string
@@ -399,8 +397,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.run(r.Context(), p, inv, s.opts.Timeout, r, body, w, start)
 }
 
-// run invokes and, when w is set, writes the answer.
-func (s *Server) run(ctx context.Context, p *pool, inv *Invocation, timeout time.Duration, r *http.Request, body []byte, w http.ResponseWriter, start time.Time) {
+// invokeWrite invokes (once a debugger is ready, with --debug-wait) and, when w is
+// set, writes the answer; it returns the answer, the status written (202 without w)
+// and the invocation's error.
+func (s *Server) invokeWrite(ctx context.Context, p *pool, inv *Invocation, timeout time.Duration, w http.ResponseWriter) (*Response, int, error) {
 	var resp *Response
 	err := s.beforeInvoke(ctx, p.fn.Name)
 	if err == nil {
@@ -413,8 +413,15 @@ func (s *Server) run(ctx context.Context, p *pool, inv *Invocation, timeout time
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
+	return resp, status, err
+}
+
+// run invokes a call made over HTTP (or a -background hook), writes the answer when w
+// is set, and journals and logs it.
+func (s *Server) run(ctx context.Context, p *pool, inv *Invocation, timeout time.Duration, r *http.Request, body []byte, w http.ResponseWriter, start time.Time) {
+	resp, status, err := s.invokeWrite(ctx, p, inv, timeout, w)
 	d := time.Since(start)
-	rec := InvocationRecord{Function: p.fn.Name, Request: inv, Response: resp, Status: status, Err: err, Duration: d,
+	rec := InvocationRecord{Function: p.fn.Name, Response: resp, Status: status, Err: err, Duration: d,
 		Method: r.Method, URL: s.baseURL() + r.URL.RequestURI(), Header: r.Header, Body: body}
 	if s.opts.OnInvoke != nil {
 		s.opts.OnInvoke(rec)

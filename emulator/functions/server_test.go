@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -291,19 +292,71 @@ func TestClientContextUserOnlyForAValidToken(t *testing.T) {
 }
 
 func TestBackgroundFunctionAnswers202AtOnce(t *testing.T) {
-	ran := make(chan struct{})
+	release, ran := make(chan struct{}), make(chan struct{})
 	rt := &fakeRuntime{handle: func(context.Context, *Invocation) (*Response, error) {
-		time.Sleep(50 * time.Millisecond)
+		<-release
 		close(ran)
 		return ok(`"ignored"`)
 	}}
 	_, hs := newTestServer(t, rt, "job-background.js")
-	start := time.Now()
+	// The function is still running (it waits for release) when the 202 comes.
 	code, body := get(t, hs.URL+"/.netlify/functions/job-background")
-	if code != 202 || body != "" || time.Since(start) > 40*time.Millisecond {
-		t.Fatalf("%d %q after %s", code, body, time.Since(start))
+	if code != 202 || body != "" {
+		t.Fatalf("%d %q", code, body)
 	}
+	close(release)
 	<-ran
+}
+
+// As a hook target, a -background function is answered 202 while it runs, and its
+// failure does not reach the identity operation.
+func TestHookToBackgroundFunctionAnswers202AtOnce(t *testing.T) {
+	release, ran := make(chan struct{}), make(chan struct{})
+	rt := &fakeRuntime{handle: func(context.Context, *Invocation) (*Response, error) {
+		<-release
+		close(ran)
+		return nil, &FunctionError{Type: "Error", Message: "boom"}
+	}}
+	s, _ := newTestServer(t, rt, "identity-signup-background.js")
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond) // a hook's limit, shorter than the function's
+	defer cancel()
+	answered := make(chan string, 1)
+	go func() {
+		status, _, body, err := s.InvokeHook(ctx, "identity-signup-background", http.Header{}, []byte(`{}`))
+		answered <- fmt.Sprintf("%d %q %v", status, body, err)
+	}()
+	select {
+	case got := <-answered:
+		if got != `202 "" <nil>` {
+			t.Fatalf("InvokeHook = %s, want 202 while it runs", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("InvokeHook waited for the background function to finish")
+	}
+	close(release)
+	<-ran
+}
+
+// A hook invocation's deadline is the function's own limit, as Lambda gives it; the
+// hook's shorter limit ends the call with a context error.
+func TestHookInvocationDeadline(t *testing.T) {
+	deadline := make(chan time.Time, 1)
+	rt := &fakeRuntime{handle: func(ctx context.Context, inv *Invocation) (*Response, error) {
+		deadline <- inv.Deadline
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}}
+	s, _ := newTestServer(t, rt, "identity-signup.js") // the function's limit: 200 ms
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, _, _, err := s.InvokeHook(ctx, "identity-signup", http.Header{}, []byte(`{}`))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("InvokeHook past the hook's limit: %v, want a context error", err)
+	}
+	if d := (<-deadline).Sub(start); d < 200*time.Millisecond || d > 10*time.Second {
+		t.Fatalf("the function's deadline was %s after the call, want its own 200 ms limit", d)
+	}
 }
 
 func TestBodyLimit(t *testing.T) {

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -141,6 +143,45 @@ type Instance interface {
 	Invoke(ctx context.Context, inv *Invocation) (*Response, error)
 	// Close stops the process and releases what it holds; safe to call twice.
 	Close() error
+}
+
+// ExitErrorFrom describes a process that ended, with detail (the end of its stderr).
+// A nil state (the process never ran) is exit status -1.
+func ExitErrorFrom(ps *os.ProcessState, detail string) *ExitError {
+	e := &ExitError{Code: -1, Detail: detail}
+	if ps == nil {
+		return e
+	}
+	e.Code = ps.ExitCode()
+	if ws, ok := ps.Sys().(interface {
+		Signaled() bool
+		Signal() syscall.Signal
+	}); ok && ws.Signaled() {
+		e.Signal = signalName(ws.Signal())
+	}
+	return e
+}
+
+func signalName(s syscall.Signal) string {
+	switch s {
+	case syscall.SIGKILL:
+		return "SIGKILL"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGSEGV:
+		return "SIGSEGV"
+	case syscall.SIGABRT:
+		return "SIGABRT"
+	case syscall.SIGBUS:
+		return "SIGBUS"
+	case syscall.SIGILL:
+		return "SIGILL"
+	case syscall.SIGFPE:
+		return "SIGFPE"
+	}
+	return fmt.Sprintf("signal %d", int(s))
 }
 
 // StderrTail keeps the last lines a function's process wrote on stderr, for an

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/identity-dev/dev/emulator/functions"
@@ -89,17 +88,7 @@ func (in *Instance) reap() {
 	in.cmd.Wait()
 	in.stdout.flush()
 	in.stderr.flush()
-	ee := &functions.ExitError{Code: -1, Detail: in.stderr.Tail()}
-	if ps := in.cmd.ProcessState; ps != nil {
-		ee.Code = ps.ExitCode()
-		if ws, ok := ps.Sys().(interface {
-			Signaled() bool
-			Signal() syscall.Signal
-		}); ok && ws.Signaled() {
-			ee.Signal = ws.Signal().String()
-		}
-	}
-	in.exitErr = ee
+	in.exitErr = functions.ExitErrorFrom(in.cmd.ProcessState, in.stderr.Tail())
 	close(in.exited)
 }
 

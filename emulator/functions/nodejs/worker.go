@@ -237,14 +237,7 @@ func (in *instance) exitError() error {
 	case <-in.stderrDone:
 	case <-time.After(logDrain):
 	}
-	e := &functions.ExitError{Code: in.state.ExitCode(), Detail: in.output.stderrTail()}
-	if ws, ok := in.state.Sys().(interface {
-		Signaled() bool
-		Signal() syscall.Signal
-	}); ok && ws.Signaled() {
-		e.Signal = signalName(ws.Signal())
-	}
-	return e
+	return functions.ExitErrorFrom(in.state, in.output.stderrTail())
 }
 
 // Invoke sends one invocation and waits for its answer. For a v2 function it returns as
@@ -422,26 +415,4 @@ func (in *instance) stop() {
 	}
 	in.cmd.Process.Kill()
 	<-in.exited
-}
-
-func signalName(s syscall.Signal) string {
-	switch s {
-	case syscall.SIGKILL:
-		return "SIGKILL"
-	case syscall.SIGTERM:
-		return "SIGTERM"
-	case syscall.SIGINT:
-		return "SIGINT"
-	case syscall.SIGSEGV:
-		return "SIGSEGV"
-	case syscall.SIGABRT:
-		return "SIGABRT"
-	case syscall.SIGBUS:
-		return "SIGBUS"
-	case syscall.SIGILL:
-		return "SIGILL"
-	case syscall.SIGFPE:
-		return "SIGFPE"
-	}
-	return fmt.Sprintf("signal %d", int(s))
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -704,6 +705,36 @@ func BenchmarkInvokeWarmJS(b *testing.B) {
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)/2].Nanoseconds()), "p50-ns")
 	b.ReportMetric(float64(took[len(took)*99/100].Nanoseconds()), "p99-ns")
+}
+
+// largeEvent is an invocation whose body is n bytes, ending in its size.
+func largeEvent(n int) (*functions.Invocation, string) {
+	tail := fmt.Sprintf("end-%08d", n)
+	body := strings.Repeat("abcdefgh", (n-len(tail))/8) + tail
+	return &functions.Invocation{ID: "req-big", Event: event("POST", "/.netlify/functions/size", "", body, nil)}, fmt.Sprintf("%d:%s", len(body), tail)
+}
+
+// Events near the 6 MB limit reach the worker whole, one after the other on the same
+// channel (read in many chunks).
+func TestLargeEvents(t *testing.T) {
+	in := start(t, testRuntime(t), "size")
+	for _, n := range []int{5 << 20, 16, 1 << 20} {
+		inv, want := largeEvent(n)
+		if got := invokeLambda(t, in, inv).Body; got != want {
+			t.Fatalf("%d-byte event: the function saw %q, want %q", n, got, want)
+		}
+	}
+}
+
+// BenchmarkInvokeLargeEventJS is one invocation with a 4 MiB body.
+func BenchmarkInvokeLargeEventJS(b *testing.B) {
+	in := start(b, testRuntime(b), "size")
+	inv, want := largeEvent(4 << 20)
+	for b.Loop() {
+		if got := invokeLambda(b, in, inv).Body; got != want {
+			b.Fatalf("saw %q", got)
+		}
+	}
 }
 
 func BenchmarkBuildAndStart(b *testing.B) {

@@ -362,15 +362,28 @@ function onFrame(type, payload) {
 }
 
 function readFrames(stream) {
-  let pending = EMPTY;
+  // Chunks wait in a list until a whole frame is there and are joined once: joining
+  // at every chunk would copy a large event over and over.
+  let chunks = [];
+  let have = 0;
+  let need = 5; // bytes before the next step: a frame's header, then the whole frame
   stream.on('data', (chunk) => {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    while (pending.length >= 5) {
-      const n = pending.readUInt32BE(0);
-      if (pending.length < 5 + n) break;
-      const type = pending[4];
-      const payload = pending.subarray(5, 5 + n);
-      pending = pending.subarray(5 + n);
+    chunks.push(chunk);
+    have += chunk.length;
+    while (have >= need) {
+      if (need === 5) {
+        const head = chunks[0].length >= 5 ? chunks[0] : Buffer.concat(chunks, have);
+        if (head !== chunks[0]) chunks = [head];
+        need = 5 + head.readUInt32BE(0);
+        continue;
+      }
+      const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, have);
+      const type = buf[4];
+      const payload = buf.subarray(5, need);
+      const rest = buf.subarray(need);
+      chunks = rest.length ? [rest] : [];
+      have = rest.length;
+      need = 5;
       onFrame(type, payload);
     }
   });

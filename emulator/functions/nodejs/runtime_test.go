@@ -446,11 +446,11 @@ func TestInvokeOneAtATime(t *testing.T) {
 	rt := testRuntime(t)
 	in := start(t, rt, "callback") // answers after a timer: calls would overlap without the turn
 	var wg sync.WaitGroup
-	for range 8 {
+	for i := range 8 {
 		wg.Go(func() {
-			r := invokeLambda(t, in, get(""))
-			if r.Body != "called back" {
-				t.Errorf("body %q", r.Body)
+			r := invokeLambda(t, in, get(fmt.Sprintf("n=%d", i)))
+			if want := fmt.Sprintf("called back %d", i); r.Body != want {
+				t.Errorf("call %d got %q: another call's answer", i, r.Body)
 			}
 		})
 	}

@@ -24,9 +24,12 @@ func TestProcNetAddr(t *testing.T) {
 func TestSameUser(t *testing.T) {
 	for _, network := range []string{"127.0.0.1:0", "[::1]:0"} {
 		ln, err := net.Listen("tcp", network)
-		if err != nil {
-			t.Logf("%s: %v", network, err)
+		if err != nil && network == "[::1]:0" {
+			t.Logf("no IPv6 loopback here, so only IPv4 is checked: %v", err)
 			continue
+		}
+		if err != nil {
+			t.Fatal(err)
 		}
 		defer ln.Close()
 		client, err := net.Dial("tcp", ln.Addr().String())

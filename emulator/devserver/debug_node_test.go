@@ -227,8 +227,7 @@ func TestDebugJSFunctionWithTheInspector(t *testing.T) {
 		"lineNumber": genLine, "url": "file://" + bundlePath}})
 	ws.waitFor(t, "", 2)
 
-	done := make(chan *response, 1)
-	go func() { done <- srv.signup(t, "paused@example.com") }()
+	done := signupAsync(t, srv, "paused@example.com")
 	paused := ws.waitFor(t, "Debugger.paused", 0)
 	frame := paused["params"].(map[string]any)["callFrames"].([]any)[0].(map[string]any)
 	loc := frame["location"].(map[string]any)
@@ -248,14 +247,19 @@ func TestDebugJSFunctionWithTheInspector(t *testing.T) {
 		t.Errorf("the log does not say %q:\n%s", want, log.String())
 	}
 	ws.send(map[string]any{"id": 4, "method": "Debugger.resume"})
-	r := <-done
+	r := received(t, <-done)
 	if r.Status != 200 || !strings.Contains(string(r.Body), `"debugged"`) {
 		t.Fatalf("signup after a pause longer than the limit: %d %s", r.Status, r.Body)
 	}
 
 	// The debugger leaves: breakpoints go with its session, and the limit is back.
 	ws.c.Close()
-	time.Sleep(200 * time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(log.String(), "the debugger let go: its time limits are back"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the log never said the limits were back:\n%s", log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if r := srv.signup(t, "slow@example.com"); r.Status != 504 {
 		t.Fatalf("a slow signup after the debugger left: %d %s", r.Status, r.Body)
 	}
@@ -270,10 +274,10 @@ func TestDebugWaitHoldsTheFirstCall(t *testing.T) {
 	jsPort := freePort("127.0.0.1")
 	srv, dir := startSite(t, "debug", Options{Autoconfirm: true, HookTimeout: 300 * time.Millisecond, HookAttempts: 1,
 		Debug: []string{"identity-signup"}, InspectPort: jsPort, DebugWait: true})
-	done := make(chan *response, 1)
-	go func() { done <- srv.signup(t, "wait@example.com") }()
+	done := signupAsync(t, srv, "wait@example.com")
 	select {
 	case r := <-done:
+		r = received(t, r)
 		t.Fatalf("answered before a debugger attached: %d %s", r.Status, r.Body)
 	case <-time.After(800 * time.Millisecond): // more than the hook limit
 	}
@@ -297,6 +301,7 @@ func TestDebugWaitHoldsTheFirstCall(t *testing.T) {
 	ws.waitFor(t, "", 2)
 	select {
 	case r := <-done:
+		r = received(t, r)
 		t.Fatalf("answered before the debugger let it run: %d %s", r.Status, r.Body)
 	case <-time.After(500 * time.Millisecond):
 	}
@@ -304,9 +309,30 @@ func TestDebugWaitHoldsTheFirstCall(t *testing.T) {
 	ws.send(map[string]any{"id": 3, "method": "Runtime.runIfWaitingForDebugger"})
 	ws.waitFor(t, "Debugger.paused", 0)
 	ws.send(map[string]any{"id": 4, "method": "Debugger.resume"})
-	if r := <-done; r.Status != 200 || !strings.Contains(string(r.Body), "debugged") {
+	if r := received(t, <-done); r.Status != 200 || !strings.Contains(string(r.Body), "debugged") {
 		t.Fatalf("after attaching: %d %s", r.Status, r.Body)
 	}
+}
+
+// signupAsync signs up in the background. A request that fails arrives as nil, its
+// error already reported: the receiver must not wait for an answer that never comes.
+func signupAsync(t *testing.T, srv *testServer, email string) <-chan *response {
+	done := make(chan *response, 1)
+	go func() {
+		var r *response
+		defer func() { done <- r }()
+		r = srv.signup(t, email)
+	}()
+	return done
+}
+
+// received stops the test when a signupAsync failed.
+func received(t *testing.T, r *response) *response {
+	t.Helper()
+	if r == nil {
+		t.FailNow()
+	}
+	return r
 }
 
 // bundleBreak finds the line of the debug site's bundle that holds the "// BREAK"

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -234,6 +235,10 @@ func TestFunctionTimeLimitAndConcurrency(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			r := srv.fn(t, "GET", "slow", "")
+			if _, err := strconv.Atoi(string(r.Body)); r.Status != 200 || err != nil {
+				t.Errorf("slow: %d %s, want 200 and its pid", r.Status, r.Body)
+				return
+			}
 			mu.Lock()
 			pids[string(r.Body)] = true
 			mu.Unlock()

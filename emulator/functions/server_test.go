@@ -252,8 +252,14 @@ func TestClientContextUserOnlyForAValidToken(t *testing.T) {
 			if tc.auth != "" {
 				hs2 = append(hs2, "Authorization: Bearer "+tc.auth)
 			}
-			get(t, hs.URL+"/.netlify/functions/who", hs2...)
+			got.Store((*Invocation)(nil))
+			if code, body := get(t, hs.URL+"/.netlify/functions/who", hs2...); code != 200 {
+				t.Fatalf("%d %s", code, body)
+			}
 			inv := got.Load().(*Invocation)
+			if inv == nil {
+				t.Fatal("the function was not invoked")
+			}
 			var cc struct {
 				Identity struct{ URL, Token string }
 				User     map[string]any

@@ -364,7 +364,7 @@ func TestCancelReturnsPromptly(t *testing.T) {
 				t.Fatalf("got %v, want the context's error", err)
 			}
 			in.Close()
-			if took := time.Since(began); took > 2*time.Second {
+			if took := time.Since(began); took > 10*time.Second {
 				t.Errorf("cancel and close took %v", took)
 			}
 			if _, err := in.Invoke(context.Background(), invocation("/")); !errors.Is(err, ErrClosed) {
@@ -559,7 +559,7 @@ func TestNoGoroutinesLeft(t *testing.T) {
 			in.Close()
 		}
 	}
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -593,7 +593,7 @@ func TestStartTimeout(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "did not ask for an invocation within 300ms") {
 		t.Fatalf("got %v, want a start timeout", err)
 	}
-	if took := time.Since(began); took > 3*time.Second {
+	if took := time.Since(began); took > 10*time.Second {
 		t.Errorf("the timeout took %v", took)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -196,7 +197,7 @@ func TestV1Context(t *testing.T) {
 	if string(got.ClientContext) != cc {
 		t.Errorf("clientContext = %s, want %s", got.ClientContext, cc)
 	}
-	if got.Remaining < 8000 || got.Remaining > 10000 {
+	if got.Remaining < 5000 || got.Remaining > 10000 {
 		t.Errorf("getRemainingTimeInMillis() = %d, want about 10000", got.Remaining)
 	}
 	if want := map[string]string{"GREETING": "hi", "NETLIFY_DEV": "true"}; !mapsEqual(got.Env, want) {
@@ -393,7 +394,7 @@ func TestCancel(t *testing.T) {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("%s: Invoke() = %v, want DeadlineExceeded", tt.function, err)
 		}
-		if d := time.Since(began); d > time.Second {
+		if d := time.Since(began); d > 10*time.Second {
 			t.Errorf("%s: Invoke took %v to give up", tt.function, d)
 		}
 		if _, err := invoke(t, in, get("")); !errors.Is(err, errAbandoned) {
@@ -402,7 +403,7 @@ func TestCancel(t *testing.T) {
 		began = time.Now()
 		in.Close()
 		in.Close()
-		if d := time.Since(began); d > 2*time.Second {
+		if d := time.Since(began); d > 10*time.Second {
 			t.Errorf("%s: Close took %v", tt.function, d)
 		}
 		if _, err := invoke(t, in, get("")); !errors.Is(err, errClosed) {
@@ -432,7 +433,7 @@ func TestCloseLeavesNothingRunning(t *testing.T) {
 		cancel()
 		in.Close()
 	}
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for runtime.NumGoroutine() > before {
 		if time.Now().After(deadline) {
 			buf := make([]byte, 1<<16)
@@ -460,22 +461,32 @@ func TestInvokeOneAtATime(t *testing.T) {
 func TestV2Stream(t *testing.T) {
 	rt := testRuntime(t)
 	in := start(t, rt, "stream")
-	resp, err := invoke(t, in, get(""))
+	gate := filepath.Join(t.TempDir(), "gate")
+	resp, err := invoke(t, in, get("gate="+url.QueryEscape(gate)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if resp.Lambda != nil || resp.Status != 201 || resp.Header.Get("X-Fixture") != "stream" || resp.Header.Get("Content-Type") != "text/plain" {
 		t.Fatalf("head: %d %v", resp.Status, resp.Header)
 	}
-	// The first chunk arrives while the function still waits to send the second.
-	began := time.Now()
-	buf := make([]byte, 64)
-	n, err := resp.Body.Read(buf)
-	if err != nil || string(buf[:n]) != "one\n" {
-		t.Fatalf("first read: %q, %v", buf[:n], err)
+	// The first chunk arrives while the function waits for the gate to send the second:
+	// a body that did not stream would never arrive.
+	first := make(chan string, 1)
+	go func() {
+		buf := make([]byte, 64)
+		n, err := resp.Body.Read(buf)
+		first <- fmt.Sprintf("%q %v", buf[:n], err)
+	}()
+	select {
+	case got := <-first:
+		if got != `"one\n" <nil>` {
+			t.Fatalf("first read: %s", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first chunk did not come before the function sent the rest: the body did not stream")
 	}
-	if d := time.Since(began); d > 250*time.Millisecond {
-		t.Errorf("the first chunk took %v: the body did not stream", d)
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	rest, err := io.ReadAll(resp.Body)
 	if err != nil || string(rest) != "two\n" {

@@ -1,10 +1,18 @@
+import { existsSync } from 'node:fs';
+
 const encoder = new TextEncoder();
 
+// Sends "one", then "two" once the file named by ?gate exists (or after 300 ms).
 export default async (req: Request) => {
+  const gate = new URL(req.url).searchParams.get('gate');
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
       controller.enqueue(encoder.encode('one\n'));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (gate) {
+        while (!existsSync(gate)) await new Promise((resolve) => setTimeout(resolve, 10));
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
       controller.enqueue(encoder.encode('two\n'));
       controller.close();
     },

@@ -185,7 +185,7 @@ func (a *API) adminUpdateUser(w http.ResponseWriter, r *http.Request, user *User
 // afterUserModified fires usermodified: failures are only logged, but a 2xx JSON
 // answer still replaces and persists the maps, as in GoTrue.
 func (a *API) afterUserModified(ctx context.Context, user *User) {
-	res, err := a.hooks.Trigger(ctx, EventUserModified, user.Clone())
+	res, err := a.hooks.Trigger(ctx, EventUserModified, user)
 	if err != nil || res == nil || (res.AppMetaData == nil && res.UserMetaData == nil) {
 		return
 	}
@@ -207,7 +207,7 @@ func (a *API) adminDeleteUser(w http.ResponseWriter, r *http.Request, user *User
 	if err != nil {
 		return err
 	}
-	_, _ = a.hooks.Trigger(r.Context(), EventUserDeleted, user.Clone())
+	_, _ = a.hooks.Trigger(r.Context(), EventUserDeleted, user)
 	writeJSON(w, http.StatusOK, map[string]any{})
 	return nil
 }

@@ -189,13 +189,13 @@ func (a *API) externalSignIn(r *http.Request, st *externalState) (*TokenResponse
 			return nil, err
 		}
 		user.AppMetaData["provider"] = st.Provider
-		res, err := a.hooks.Trigger(ctx, EventValidate, user.Clone())
+		res, err := a.hooks.Trigger(ctx, EventValidate, user)
 		if err != nil {
 			return nil, err
 		}
 		applyHookResult(user, res)
 	case user.IsConfirmed():
-		res, err := a.hooks.Trigger(ctx, EventLogin, user.Clone())
+		res, err := a.hooks.Trigger(ctx, EventLogin, user)
 		if err != nil {
 			return nil, err
 		}
@@ -205,7 +205,7 @@ func (a *API) externalSignIn(r *http.Request, st *externalState) (*TokenResponse
 
 	confirm := id.EmailVerified || a.cfg.Autoconfirm
 	if confirm {
-		res, err := a.hooks.Trigger(ctx, EventSignup, user.Clone())
+		res, err := a.hooks.Trigger(ctx, EventSignup, user)
 		if err != nil {
 			return nil, err
 		}
@@ -235,7 +235,7 @@ func (a *API) acceptInviteExternally(r *http.Request, ctx context.Context, st *e
 	}
 	user.AppMetaData["provider"] = st.Provider
 	user.UserMetaData = mergeMetaData(user.UserMetaData, meta)
-	res, err := a.hooks.Trigger(ctx, EventSignup, user.Clone())
+	res, err := a.hooks.Trigger(ctx, EventSignup, user)
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,8 @@ type HookResult struct {
 // Hooks delivers identity events. Trigger returns the hook's changes, or an *HTTPError
 // that the identity operation answers with (422 "Failed to handle signup webhook",
 // 504, 502, 500 "Webhook returned malformed JSON: ..."). Blocking events run before
-// the operation commits, so a rejection leaves the store as it was.
+// the operation commits, so a rejection leaves the store as it was. Trigger must not
+// change user, nor keep it, and the maps it returns are the caller's to keep.
 type Hooks interface {
 	Trigger(ctx context.Context, event Event, user *User) (*HookResult, error)
 }
@@ -47,10 +48,10 @@ func applyHookResult(u *User, res *HookResult) {
 		return
 	}
 	if res.AppMetaData != nil {
-		u.AppMetaData = cloneMap(res.AppMetaData)
+		u.AppMetaData = res.AppMetaData
 	}
 	if res.UserMetaData != nil {
-		u.UserMetaData = cloneMap(res.UserMetaData)
+		u.UserMetaData = res.UserMetaData
 	}
 }
 

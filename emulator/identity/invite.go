@@ -31,7 +31,7 @@ func (a *API) invite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := a.hooks.Trigger(r.Context(), EventValidate, user.Clone())
+	res, err := a.hooks.Trigger(r.Context(), EventValidate, user)
 	if err != nil {
 		return err
 	}

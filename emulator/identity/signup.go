@@ -65,7 +65,7 @@ func (a *API) signup(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		res, err := a.hooks.Trigger(r.Context(), EventValidate, user.Clone())
+		res, err := a.hooks.Trigger(r.Context(), EventValidate, user)
 		if err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func (a *API) signup(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	if a.cfg.Autoconfirm {
-		res, err := a.hooks.Trigger(r.Context(), EventSignup, user.Clone())
+		res, err := a.hooks.Trigger(r.Context(), EventSignup, user)
 		if err != nil {
 			return err
 		}

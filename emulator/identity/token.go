@@ -65,7 +65,7 @@ func (a *API) passwordGrant(w http.ResponseWriter, r *http.Request) error {
 		return invalid
 	}
 
-	res, err := a.hooks.Trigger(r.Context(), EventLogin, user.Clone())
+	res, err := a.hooks.Trigger(r.Context(), EventLogin, user)
 	if err != nil {
 		return err
 	}

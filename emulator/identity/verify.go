@@ -67,7 +67,7 @@ func (a *API) verifySignup(r *http.Request, params *VerifyParams) (*TokenRespons
 	}
 	token := user.ConfirmationToken
 
-	res, err := a.hooks.Trigger(r.Context(), EventSignup, user.Clone())
+	res, err := a.hooks.Trigger(r.Context(), EventSignup, user)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (a *API) verifyRecovery(r *http.Request, params *VerifyParams) (*TokenRespo
 	confirming := !user.IsConfirmed()
 	if confirming {
 		// Recovery doubles as confirmation; GoTrue wraps every failure here as a 500.
-		res, err := a.hooks.Trigger(r.Context(), EventSignup, user.Clone())
+		res, err := a.hooks.Trigger(r.Context(), EventSignup, user)
 		if err != nil {
 			return nil, internalError("Database error updating user").withInternal(err)
 		}

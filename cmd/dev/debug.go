@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -64,7 +65,7 @@ func (o *debugOptions) targets(names []string) ([]devserver.DebugTarget, string,
 	if err != nil {
 		return nil, "", err
 	}
-	if st, err := devserver.ReadState(siteDir); err == nil && len(st.Debug) > 0 && serverAnswersQuietly(st.URL) {
+	if st, err := devserver.ReadState(siteDir); err == nil && len(st.Debug) > 0 && serverAnswers(context.Background(), st.URL) {
 		return filterTargets(st.Debug, names), siteDir, nil
 	}
 	if len(names) == 0 {
@@ -119,10 +120,6 @@ func filterTargets(all []devserver.DebugTarget, names []string) []devserver.Debu
 		}
 	}
 	return out
-}
-
-func serverAnswersQuietly(url string) bool {
-	return serverAnswers(contextBackground(), url)
 }
 
 func printDebugConfig(io streams, editor string, targets []devserver.DebugTarget, siteDir string) error {

@@ -1,15 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-
+	"errors"
 	"fmt"
-	"github.com/identity-dev/dev/emulator/devserver"
 	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/identity-dev/dev/emulator/devserver"
 )
 
 // defaultServerURL is where dev mail and dev events look when --url is not given: the
@@ -24,37 +26,46 @@ func defaultServerURL(flag string) string {
 	return "http://127.0.0.1:8888"
 }
 
-// devAPI calls a running dev serve's dev API and returns the body of a 2xx answer.
-func devAPI(ctx context.Context, method, base, path string) ([]byte, error) {
+// devAPI calls a running dev serve's dev API, sending body (JSON) when there is one,
+// and returns the body of a 2xx answer. It gives up after 30 s unless ctx says otherwise.
+func devAPI(ctx context.Context, method, base, path string, body []byte) ([]byte, error) {
 	base = defaultServerURL(base)
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+	}
 	endpoint := strings.TrimRight(base, "/") + "/.netlify/dev/api" + path
-	req, err := http.NewRequestWithContext(ctx, method, endpoint, nil)
+	req, err := http.NewRequestWithContext(ctx, method, endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("--url %s: %w", base, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("no dev serve answered at %s (start one with \"dev serve\", or point --url at it): %w", base, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	answer, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", endpoint, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("%s answered %s: %s", endpoint, resp.Status, strings.TrimSpace(string(body)))
+		var e struct{ Msg string }
+		if json.Unmarshal(answer, &e) == nil && e.Msg != "" {
+			return nil, errors.New(e.Msg)
+		}
+		return nil, fmt.Errorf("%s answered %s: %s", endpoint, resp.Status, strings.TrimSpace(string(answer)))
 	}
-	return body, nil
+	return answer, nil
 }
-
-func contextBackground() context.Context { return context.Background() }
 
 // fetchData gets a dev API resource: with asJSON it prints the body as it came and
 // reports done; otherwise it decodes the body into v for the caller to print.
 func fetchData(ctx context.Context, out io.Writer, asJSON bool, method, base, path string, v any) (done bool, err error) {
-	body, err := devAPI(ctx, method, base, path)
+	body, err := devAPI(ctx, method, base, path, nil)
 	if err != nil {
 		return false, err
 	}

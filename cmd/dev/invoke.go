@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -166,7 +164,7 @@ func (o *invokeOptions) run(ctx context.Context) (*invoke.Result, error) {
 func serverAnswers(ctx context.Context, url string) bool {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	_, err := devAPI(ctx, http.MethodGet, url, "/functions")
+	_, err := devAPI(ctx, http.MethodGet, url, "/functions", nil)
 	return err == nil
 }
 
@@ -177,28 +175,13 @@ func invokeThrough(ctx context.Context, url string, req invoke.Request) (*invoke
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	endpoint := strings.TrimRight(url, "/") + "/.netlify/dev/api/invoke"
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(b))
+	body, err := devAPI(ctx, http.MethodPost, url, "/invoke", b)
 	if err != nil {
 		return nil, err
 	}
-	hr.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(hr)
-	if err != nil {
-		return nil, fmt.Errorf("no dev serve answered at %s (start one, or run alone with --standalone): %w", url, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		var e struct{ Msg string }
-		if json.Unmarshal(body, &e) == nil && e.Msg != "" {
-			return nil, errors.New(e.Msg)
-		}
-		return nil, fmt.Errorf("%s answered %s: %s", endpoint, resp.Status, body)
-	}
 	var res invoke.Result
 	if err := json.Unmarshal(body, &res); err != nil {
-		return nil, fmt.Errorf("%s: %w", endpoint, err)
+		return nil, fmt.Errorf("%s did not answer as a dev serve does (/invoke): %w", url, err)
 	}
 	return &res, nil
 }

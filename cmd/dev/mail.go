@@ -20,16 +20,13 @@ type mailOptions struct {
 	JSON bool
 }
 
-func newMailCmd(io streams, runF func(context.Context, *mailOptions) error) *cobra.Command {
+func newMailCmd(io streams) *cobra.Command {
 	opts := &mailOptions{io: io}
 	cmd := &cobra.Command{
 		Use:   "mail",
 		Short: "Show the mail a running dev serve captured (confirmation, recovery, invite, email change)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
 			return runMail(cmd.Context(), opts)
 		},
 	}

@@ -30,7 +30,7 @@ so identity event functions can be written, replayed and debugged before deployi
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
 	root.SetVersionTemplate("{{.Version}}\n")
-	root.AddCommand(newServeCmd(io, nil), newVersionCmd(io), newMailCmd(io, nil), newEventsCmd(io), newPayloadCmd(io), newInvokeCmd(io), newDebugCmd(io))
+	root.AddCommand(newServeCmd(io, nil), newVersionCmd(io), newMailCmd(io), newEventsCmd(io), newPayloadCmd(io), newInvokeCmd(io), newDebugCmd(io))
 	return root
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -230,13 +229,8 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if o.WebhookURL != "" {
 		opts.Webhook = &hooks.Webhook{URL: o.WebhookURL, Secret: o.WebhookSecret, Events: o.WebhookEvents}
 	}
-	siteURL := o.SiteURL
-	if siteURL == "" {
-		siteURL = "http://" + net.JoinHostPort(displayHost(o.Host), strconv.Itoa(o.Port))
-	}
-	env, _, err := o.site.FunctionEnv(siteDir, os.Environ(), map[string]string{
-		"URL": siteURL, "DEPLOY_URL": siteURL, "CONTEXT": "dev", "NETLIFY_DEV": "true",
-	})
+	// dev serve adds URL and DEPLOY_URL once it listens.
+	env, _, err := o.site.FunctionEnv(siteDir, os.Environ(), map[string]string{"CONTEXT": "dev", "NETLIFY_DEV": "true"})
 	if err != nil {
 		return err
 	}
@@ -289,11 +283,4 @@ func isLoopback(raw string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-func displayHost(host string) string {
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		return "127.0.0.1"
-	}
-	return host
 }

@@ -105,7 +105,8 @@ func TestFunctionsEndToEnd(t *testing.T) {
 			e.RawURL != srv.URL()+"/.netlify/functions/echo/sub?a=1&a=2" {
 			t.Fatalf("event %+v", e)
 		}
-		if got.Env["FROM_TOML"] != "toml" || got.Env["FROM_DOTENV"] != "dotenv" || got.Env["OVERRIDDEN"] != "dotenv" {
+		if got.Env["FROM_TOML"] != "toml" || got.Env["FROM_DOTENV"] != "dotenv" || got.Env["OVERRIDDEN"] != "dotenv" ||
+			got.Env["URL"] != srv.URL() || got.Env["DEPLOY_URL"] != srv.URL() { // the port the server picked
 			t.Fatalf("env %v", got.Env)
 		}
 		cc := got.ClientContext

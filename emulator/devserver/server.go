@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/identity-dev/dev/emulator/functions"
@@ -113,6 +114,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if siteURL == "" {
 		siteURL = s.url
 	}
+	// Known only now that the server listens (--port 0 picks one); dev's own, so they
+	// override any other source, as config.FunctionEnv's extras do.
+	opts.FunctionEnv = setEnv(opts.FunctionEnv, "URL", siteURL)
+	opts.FunctionEnv = setEnv(opts.FunctionEnv, "DEPLOY_URL", siteURL)
 	external := map[string]bool{}
 	for _, p := range opts.External {
 		external[p] = true
@@ -199,6 +204,17 @@ func hostForURL(host string, addr net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// setEnv sets key to value in a KEY=VALUE list, in place of an earlier value.
+func setEnv(env []string, key, value string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k != key {
+			out = append(out, kv)
+		}
+	}
+	return append(out, key+"="+value)
 }
 
 // URL is the server's base URL, e.g. http://127.0.0.1:8888.

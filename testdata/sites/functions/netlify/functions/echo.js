@@ -6,7 +6,7 @@ exports.handler = async (event, context) => {
     body: JSON.stringify({
       event,
       clientContext: context.clientContext,
-      env: { FROM_TOML: process.env.FROM_TOML, FROM_DOTENV: process.env.FROM_DOTENV, OVERRIDDEN: process.env.OVERRIDDEN },
+      env: { FROM_TOML: process.env.FROM_TOML, FROM_DOTENV: process.env.FROM_DOTENV, OVERRIDDEN: process.env.OVERRIDDEN, URL: process.env.URL, DEPLOY_URL: process.env.DEPLOY_URL },
     }),
   };
 };

@@ -29,11 +29,11 @@ func buildDev(b *testing.B) string {
 	return bin
 }
 
-func freePort(b *testing.B) int {
-	b.Helper()
+func freePort(tb testing.TB) int {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port

@@ -61,7 +61,7 @@ func debugGoFunction(t *testing.T, env []string, attachedLine string, extra ...s
 	}
 	site := t.TempDir()
 	copyTree(t, filepath.Join("..", "..", "testdata", "sites", "debug-go"), site)
-	port, dbg := freePortT(t), freePortT(t)
+	port, dbg := freePort(t), freePort(t)
 	args := append([]string{"serve", "--dir", site, "--port", strconv.Itoa(port), "--debug", "identity-signup", "--debug-port", strconv.Itoa(dbg)}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
@@ -182,14 +182,4 @@ func debugGoFunction(t *testing.T, env []string, attachedLine string, extra ...s
 	if log := logText(); !strings.Contains(log, "is held by the debugger; its time limit is suspended") {
 		t.Errorf("the log never said the time limit was suspended:\n%s", log)
 	}
-}
-
-func freePortT(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }

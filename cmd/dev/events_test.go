@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"github.com/identity-dev/dev/emulator/devserver"
 	"github.com/identity-dev/dev/emulator/hooks"
 	"github.com/identity-dev/dev/emulator/journal"
-	"github.com/identity-dev/dev/emulator/term"
 )
 
 func TestEventsListShowReplay(t *testing.T) {
@@ -27,17 +25,9 @@ func TestEventsListShowReplay(t *testing.T) {
 		io.WriteString(w, `{"user_metadata":{"replayed":true}}`)
 	}))
 	defer receiver.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := devserver.New(ctx, devserver.Options{
-		Log:     term.NewLogger(io.Discard),
+	srv := startServer(t, devserver.Options{
 		Webhook: &hooks.Webhook{URL: receiver.URL + "/hook", Secret: "s", Events: []string{"validate"}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	go srv.Serve(ctx)
 	resp, err := http.Post(srv.URL()+"/.netlify/identity/signup", "application/json", strings.NewReader(`{"email":"ev@example.com","password":"pw"}`))
 	if err != nil {
 		t.Fatal(err)

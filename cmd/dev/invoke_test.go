@@ -43,12 +43,21 @@ func serveSiteServer(t *testing.T, dir string) *devserver.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := devserver.New(ctx, devserver.Options{
-		Log: term.NewLogger(io.Discard), SiteDir: dir, FunctionsDir: site.FunctionsDir(dir, ""),
+	return startServer(t, devserver.Options{
+		SiteDir: dir, FunctionsDir: site.FunctionsDir(dir, ""),
 		Runtimes:    map[functions.Kind]functions.Runtime{functions.KindJS: nodejs.New(nodejs.Options{})},
 		Autoconfirm: true,
 	})
+}
+
+// startServer runs a dev serve in process until the test ends.
+func startServer(t *testing.T, opts devserver.Options) *devserver.Server {
+	t.Helper()
+	if opts.Log == nil {
+		opts.Log = term.NewLogger(io.Discard)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := devserver.New(ctx, opts)
 	if err != nil {
 		cancel()
 		t.Fatal(err)

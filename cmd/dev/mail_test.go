@@ -1,29 +1,19 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/identity-dev/dev/emulator/devserver"
 	"github.com/identity-dev/dev/emulator/identity"
-	"github.com/identity-dev/dev/emulator/term"
 )
 
 func TestMailShowsCapturedMail(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := devserver.New(ctx, devserver.Options{Log: term.NewLogger(io.Discard)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	go srv.Serve(ctx)
+	srv := startServer(t, devserver.Options{})
 
-	_, _, err = runCmd(t, "mail", "--url", srv.URL())
+	_, _, err := runCmd(t, "mail", "--url", srv.URL())
 	if err != nil {
 		t.Fatal(err)
 	}

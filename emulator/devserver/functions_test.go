@@ -285,6 +285,10 @@ func TestHotReload(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// An edit of a module outside the functions folder that a TS function imports.
+	write(filepath.Join(dir, "netlify", "shared", "punctuation.ts"), "export const end = \"!\";\n")
+	waitForBody(t, srv, "typed?who=x", "hello, x!")
+
 	// An edit of a module a TS function imports.
 	write(filepath.Join(fnDir, "lib", "greet.ts"), "export function greet(name: string): string { return `hi again, ${name}`; }\n")
 	waitForBody(t, srv, "typed?who=x", "hi again, x")

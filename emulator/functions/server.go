@@ -93,6 +93,9 @@ type Server struct {
 	// builders bounds the builds that run at once, per runtime: go build already uses
 	// every core, while esbuild takes milliseconds.
 	builders map[Kind]chan struct{}
+	// built hears of each finished build, so that Watch watches the folders of the
+	// files it read outside the functions folder.
+	built chan struct{}
 }
 
 // NewServer returns a server for opts; Load discovers and builds the functions.
@@ -104,7 +107,8 @@ func NewServer(opts Options) *Server {
 		opts.Timeout = DefaultTimeout
 	}
 	return &Server{opts: opts, pools: map[string]*pool{}, conflicts: map[string]error{},
-		builders: map[Kind]chan struct{}{KindGo: make(chan struct{}, 2), KindJS: make(chan struct{}, 4)}}
+		builders: map[Kind]chan struct{}{KindGo: make(chan struct{}, 2), KindJS: make(chan struct{}, 4)},
+		built:    make(chan struct{}, 1)}
 }
 
 // Load discovers the functions and starts building them; requests wait for builds.
@@ -258,6 +262,10 @@ func (s *Server) build(ctx context.Context, p *pool) {
 			return
 		}
 		s.opts.Log.Event(term.KindBuild, name, term.OK, "built "+rel(s.opts.SiteDir, p.fn.Entry), took)
+		select {
+		case s.built <- struct{}{}:
+		default:
+		}
 		if s.opts.Prestart != nil && s.opts.Prestart(name) {
 			go s.prestart(ctx, p)
 		}

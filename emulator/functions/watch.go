@@ -43,6 +43,7 @@ func (s *Server) Watch(ctx context.Context) error {
 		}
 	}
 	s.addWatches(w, dir)
+	s.watchSources(w, dir)
 
 	changed := map[string]bool{}
 	var timer <-chan time.Time
@@ -66,6 +67,8 @@ func (s *Server) Watch(ctx context.Context) error {
 			s.addWatches(w, dir)
 			s.rescan(ctx, changed)
 			changed = map[string]bool{}
+		case <-s.built:
+			s.watchSources(w, dir)
 		}
 	}
 }
@@ -83,6 +86,37 @@ func (s *Server) addWatches(w *fsnotify.Watcher, dir string) {
 		_ = w.Add(path)
 		return nil
 	})
+}
+
+// watchSources watches the folders of the files the last builds read outside dir
+// (a shared lib folder, the site's go.mod), within the site: editing one rebuilds the
+// functions that use it.
+func (s *Server) watchSources(w *fsnotify.Watcher, dir string) {
+	s.mu.RLock()
+	var files []string
+	for _, p := range s.pools {
+		p.mu.Lock()
+		if p.artifact != nil {
+			files = append(files, p.artifact.Files()...)
+		}
+		p.mu.Unlock()
+	}
+	s.mu.RUnlock()
+	seen := map[string]bool{}
+	for _, f := range files {
+		folder := filepath.Dir(f)
+		if seen[folder] || within(folder, dir) || !within(folder, s.opts.SiteDir) {
+			continue
+		}
+		seen[folder] = true
+		_ = w.Add(folder)
+	}
+}
+
+// within reports whether path is root or below it.
+func within(path, root string) bool {
+	r, err := filepath.Rel(root, path)
+	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator))
 }
 
 func (s *Server) rescan(ctx context.Context, changed map[string]bool) {

@@ -1,3 +1,5 @@
+import { end } from "../../shared/punctuation";
+
 export function greet(name: string): string {
-  return `hello, ${name}`;
+  return `hello, ${name}${end}`;
 }

@@ -361,3 +361,25 @@ func TestAdminTokenShape(t *testing.T) {
 		t.Fatalf("admin token %s, want prefix %s", tok, want)
 	}
 }
+
+// The OAuth state of an external sign-in lasts 5 minutes on the API's clock.
+func TestExternalStateExpires(t *testing.T) {
+	e := newEnv(t, identity.Config{External: map[string]bool{"github": true}})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(e.srv.URL + "/authorize?provider=github")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || loc.Query().Get("state") == "" {
+		t.Fatalf("authorize redirected to %q", resp.Header.Get("Location"))
+	}
+	state := loc.Query().Get("state")
+	code := e.api.IssueCode(identity.ProviderIdentity{Email: "gh@example.com", EmailVerified: true})
+	e.clock.advance(6 * time.Minute)
+	r := e.req("GET", "/callback?code="+url.QueryEscape(code)+"&state="+url.QueryEscape(state), "")
+	if r.status != 400 || !strings.Contains(r.body, "took more than 5 minutes") {
+		t.Fatalf("a callback 6 minutes on: %d %s", r.status, r.body)
+	}
+}

@@ -37,12 +37,8 @@ type externalState struct {
 	ExpiresAt   int64  `json:"exp"`
 }
 
-func (s *externalState) Valid() error {
-	if time.Now().Unix() > s.ExpiresAt {
-		return errors.New("the sign-in took more than 5 minutes; start again")
-	}
-	return nil
-}
+// Valid is checked by callback itself, against the API's clock.
+func (s *externalState) Valid() error { return nil }
 
 // codes are the one-time codes the provider page hands to /callback.
 type codes struct {
@@ -123,6 +119,9 @@ func (a *API) callback(w http.ResponseWriter, r *http.Request) error {
 	p := jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Name}))
 	if _, err := p.ParseWithClaims(r.URL.Query().Get("state"), st, func(*jwt.Token) (any, error) { return []byte(a.cfg.JWTSecret), nil }); err != nil {
 		return badRequest("OAuth state is invalid: %v", err)
+	}
+	if a.clock().Unix() > st.ExpiresAt {
+		return badRequest("OAuth state is invalid: the sign-in took more than 5 minutes; start again")
 	}
 	target := a.cfg.SiteURL
 	if st.Referrer != "" {

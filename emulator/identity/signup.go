@@ -17,7 +17,6 @@ type SignupParams struct {
 	Email    string         `json:"email"`
 	Password string         `json:"password"`
 	Data     map[string]any `json:"data"`
-	Provider string         `json:"-"`
 }
 
 // POST /signup

@@ -72,7 +72,9 @@ func TestFileDatabaseKeepsEverythingAcrossReopen(t *testing.T) {
 	}
 }
 
-func TestMemoryDatabaseIsOneDatabaseForThePool(t *testing.T) {
+// Concurrent writers of an in-memory store all land in the one database (its single
+// connection serialises them), and a second in-memory store is another database.
+func TestMemoryStoreConcurrentWritesAndIsolation(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, Memory)
 	if err != nil {
@@ -93,10 +95,13 @@ func TestMemoryDatabaseIsOneDatabaseForThePool(t *testing.T) {
 		}(i)
 	}
 	wg.Wait()
-	// A second handle on the same named in-memory database sees the same tables.
 	err = db.View(ctx, func(tx identity.Tx) error {
-		_, err := tx.Setting("ka")
-		return err
+		for i := 0; i < 20; i++ {
+			if _, err := tx.Setting("k" + string(rune('a'+i))); err != nil {
+				return fmt.Errorf("write %d: %w", i, err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -72,9 +72,9 @@ type lambdaClientContext struct {
 }
 
 // Build returns the clientContext for a request with this Authorization header, as a
-// JS function sees it and as aws-lambda-go receives it, and the verified user claims
-// (nil without a valid token).
-func (c *ClientContexts) Build(authorization string) (js, lambda json.RawMessage, user map[string]any, err error) {
+// JS function sees it and as aws-lambda-go receives it; the user is in it only for a
+// verified token.
+func (c *ClientContexts) Build(authorization string) (js, lambda json.RawMessage, err error) {
 	now := time.Now
 	if c.Now != nil {
 		now = c.Now
@@ -83,39 +83,39 @@ func (c *ClientContexts) Build(authorization string) (js, lambda json.RawMessage
 	if ttl <= 0 {
 		ttl = DefaultAdminTokenTTL
 	}
-	user = c.verifiedUser(authorization)
+	user := c.verifiedUser(authorization)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := now()
 	if c.admin == "" || t.Sub(c.mintedAt) >= adminRenewal || t.Before(c.mintedAt) {
 		admin, err := c.Signer.AdminToken(t.Add(ttl))
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("mint the functions' admin token: %w", err)
+			return nil, nil, fmt.Errorf("mint the functions' admin token: %w", err)
 		}
 		c.admin, c.mintedAt, c.anonJS, c.anonGo = admin, t, nil, nil
 	}
 	if user == nil && c.anonJS != nil {
-		return c.anonJS, c.anonGo, nil, nil
+		return c.anonJS, c.anonGo, nil
 	}
 	id := identityInfo{URL: c.IdentityURL, Token: c.admin}
 	custom, err := json.Marshal(netlifyCustom{Identity: id, User: user, SiteURL: c.SiteURL})
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("encode clientContext: %w", err)
+		return nil, nil, fmt.Errorf("encode clientContext: %w", err)
 	}
 	encoded := base64.StdEncoding.EncodeToString(custom)
 	js, err = json.Marshal(jsClientContext{Custom: map[string]string{"netlify": encoded}, Identity: id, User: user})
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("encode clientContext: %w", err)
+		return nil, nil, fmt.Errorf("encode clientContext: %w", err)
 	}
 	lc := lambdaClientContext{Env: map[string]string{}, Custom: map[string]string{"netlify": encoded}}
 	lambda, err = json.Marshal(lc)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("encode clientContext: %w", err)
+		return nil, nil, fmt.Errorf("encode clientContext: %w", err)
 	}
 	if user == nil {
 		c.anonJS, c.anonGo = js, lambda
 	}
-	return js, lambda, user, nil
+	return js, lambda, nil
 }
 
 // verifiedUser is the claims of a bearer token whose signature and expiry check out.

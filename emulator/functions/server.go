@@ -262,6 +262,14 @@ func (s *Server) build(ctx context.Context, p *pool) {
 			return
 		}
 		s.opts.Log.Event(term.KindBuild, name, term.OK, "built "+rel(s.opts.SiteDir, p.fn.Entry), took)
+		p.mu.Lock()
+		a := p.artifact
+		p.mu.Unlock()
+		if w, ok := a.(interface{ Warnings() []string }); ok {
+			for _, line := range w.Warnings() { // esbuild's, worth reading before they bite
+				s.opts.Log.Event(term.KindBuild, name, term.Warn, line, 0)
+			}
+		}
 		select {
 		case s.built <- struct{}{}:
 		default:
@@ -537,7 +545,7 @@ func (s *Server) invocation(r *http.Request, body []byte) (*Invocation, error) {
 	ev := NewEvent(EventRequest{Request: r, Body: body, BaseURL: base, RequestID: id, Extra: s.edgeHeaders()})
 	inv := &Invocation{ID: id, Event: ev.JSON()}
 	if s.opts.Contexts != nil {
-		js, lambda, _, err := s.opts.Contexts.Build(r.Header.Get("Authorization"))
+		js, lambda, err := s.opts.Contexts.Build(r.Header.Get("Authorization"))
 		if err != nil {
 			return nil, err
 		}

@@ -1,11 +1,13 @@
 package functions
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/identity-dev/dev/emulator/term"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -34,6 +36,14 @@ type fakeArtifact struct{ fn *Function }
 
 func (a fakeArtifact) Function() *Function { return a.fn }
 func (a fakeArtifact) Files() []string     { return nil }
+
+// Warnings: a function named "warned" builds with one, as esbuild reports them.
+func (a fakeArtifact) Warnings() []string {
+	if a.fn.Name == "warned" {
+		return []string{`warned.js:1:20: warning: Duplicate key "a" in object literal`}
+	}
+	return nil
+}
 
 func (r *fakeRuntime) Build(ctx context.Context, fn *Function) (Artifact, error) {
 	r.builds.Add(1)
@@ -397,3 +407,40 @@ func TestHeldFunctionHasNoTimeLimit(t *testing.T) {
 		t.Fatalf("released: %d %s", code, body)
 	}
 }
+
+// A build's warnings reach the log.
+func TestBuildWarningsAreLogged(t *testing.T) {
+	log := &syncBuffer{}
+	rt := &fakeRuntime{handle: func(context.Context, *Invocation) (*Response, error) { return ok(`"x"`) }}
+	site := t.TempDir()
+	dir := filepath.Join(site, "netlify", "functions")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "warned.js"), []byte("exports.handler = async () => ({a: 1, a: 2})"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(Options{SiteDir: site, FunctionsDir: dir, Runtimes: map[Kind]Runtime{KindJS: rt}, Log: term.NewLogger(log)})
+	defer s.Close()
+	if err := s.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := `warned.js:1:20: warning: Duplicate key "a" in object literal`
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(log.String(), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log:\n%s", log.String())
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }

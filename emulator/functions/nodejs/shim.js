@@ -104,7 +104,7 @@ function lambdaContext(req, done) {
     callbackWaitsForEmptyEventLoop: true,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    invokedFunctionArn: `arn:aws:lambda:us-east-2:000000000000:function:${functionName}`,
     memoryLimitInMB: '1024',
     awsRequestId: req.id,
     logGroupName: `/aws/lambda/${functionName}`,

@@ -32,6 +32,7 @@ type invokeOptions struct {
 	Payload    string
 	JSON       bool
 	Timeout    time.Duration
+	timeoutSet bool // --timeout was given: only a standalone run can honour it
 	JWTSecret  string
 	Query      []string
 	req        invoke.Request
@@ -63,6 +64,7 @@ The exit status is 1 when the function failed or production would block the oper
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.req.Function = args[0]
+			o.timeoutSet = cmd.Flags().Changed("timeout")
 			return runInvoke(cmd.Context(), o)
 		},
 	}
@@ -94,9 +96,6 @@ func runInvoke(ctx context.Context, o *invokeOptions) error {
 		o.req.Payload = raw
 	}
 	o.req.Query = invoke.QueryString(o.Query)
-	if len(o.Query) == 0 {
-		o.req.Query = ""
-	}
 	res, err := o.run(ctx)
 	if err != nil {
 		return err
@@ -126,6 +125,9 @@ func (o *invokeOptions) run(ctx context.Context) (*invoke.Result, error) {
 		}
 	}
 	if url != "" {
+		if o.timeoutSet {
+			return nil, fmt.Errorf("--timeout: the dev serve at %s runs the function with its own --function-timeout; add --standalone to run it alone with yours", url)
+		}
 		return invokeThrough(ctx, url, o.req)
 	}
 	site, err := config.Load(siteDir)

@@ -168,6 +168,9 @@ func TestInvokePlainFunctionAsAUser(t *testing.T) {
 	if _, _, err := runCmd(t, "invoke", "echo", "--dir", dir, "--url", url, "--as", "nobody@example.com"); err == nil || !strings.Contains(err.Error(), "no such user in this dev serve") {
 		t.Fatalf("--as an unknown user: %v", err)
 	}
+	if _, _, err := runCmd(t, "invoke", "echo", "--dir", dir, "--url", url, "--timeout", "1s"); err == nil || !strings.Contains(err.Error(), "add --standalone") {
+		t.Fatalf("--timeout through a server: %v, want it refused", err)
+	}
 }
 
 func TestPayloadCommandOutputMatchesSchemasAndGoldenFiles(t *testing.T) {

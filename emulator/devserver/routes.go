@@ -18,6 +18,7 @@ import (
 	"github.com/identity-dev/dev/emulator/identity/store"
 	"github.com/identity-dev/dev/emulator/invoke"
 	"github.com/identity-dev/dev/emulator/journal"
+	"github.com/identity-dev/dev/emulator/term"
 )
 
 func (s *Server) routes() http.Handler {
@@ -279,7 +280,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, apiError{Code: 500, Msg: "reset: " + err.Error()})
 		return
 	}
-	s.opts.Log.Event("dev", "reset", 0, "users, tokens and mail wiped", 0)
+	s.opts.Log.Event(term.KindServer, "reset", term.OK, "users, tokens and mail wiped", 0)
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -162,8 +162,8 @@ func (a *attachment) explain(msg string) error {
 		return fmt.Errorf("debug %s: %s is taken by another program: stop it, or give the debugger another address", a.opts.Name, a.addr)
 	case strings.Contains(msg, "operation not permitted"), strings.Contains(msg, "kernel security setting"):
 		hint := "the system does not let dev's debugger trace the function's process"
-		if b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); err == nil && strings.TrimSpace(string(b)) != "0" {
-			hint = "Linux's Yama ptrace_scope is " + strings.TrimSpace(string(b)) +
+		if scope := YamaPtraceScope(); scope != "" && scope != "0" {
+			hint = "Linux's Yama ptrace_scope is " + scope +
 				", which lets a debugger trace only its own children; allow it with `sudo sysctl kernel.yama.ptrace_scope=0`"
 		}
 		return fmt.Errorf("debug %s: attaching to pid %d: %s (%s)", a.opts.Name, a.pid, hint, msg)
@@ -246,6 +246,16 @@ func (a *attachment) kill() {
 	a.ctl.Close()
 	a.helper.Process.Kill()
 	<-a.exited
+}
+
+// YamaPtraceScope is Linux's kernel.yama.ptrace_scope, or "" where there is none. Above
+// 0, a debugger may trace only its own children, and dev's cannot attach.
+func YamaPtraceScope() string {
+	b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // lineLog passes on what a process writes, line by line.

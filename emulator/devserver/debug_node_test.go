@@ -196,22 +196,11 @@ func TestDebugJSFunctionWithTheInspector(t *testing.T) {
 		t.Fatalf("targets %+v", targets)
 	}
 	// The worker starts after its build, before any call, so a debugger can attach first.
-	var list []struct{ WebSocketDebuggerURL, URL string }
-	deadline := time.Now().Add(30 * time.Second)
-	for len(list) == 0 {
-		if resp, err := http.Get("http://" + targets[0].Addr + "/json/list"); err == nil {
-			json.NewDecoder(resp.Body).Decode(&list)
-			resp.Body.Close()
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the inspector never answered")
-		}
-		time.Sleep(50 * time.Millisecond)
+	wsURL := inspectorTarget(t, targets[0].Addr)
+	if !strings.Contains(wsURL, targets[0].Addr) {
+		t.Fatalf("the inspector points past dev's port: %s", wsURL)
 	}
-	if !strings.Contains(list[0].WebSocketDebuggerURL, targets[0].Addr) {
-		t.Fatalf("the inspector points past dev's port: %s", list[0].WebSocketDebuggerURL)
-	}
-	ws := dialWS(t, list[0].WebSocketDebuggerURL)
+	ws := dialWS(t, wsURL)
 	ws.send(map[string]any{"id": 1, "method": "Debugger.enable"})
 	ws.waitFor(t, "", 1)
 
@@ -281,17 +270,10 @@ func TestDebugWaitHoldsTheFirstCall(t *testing.T) {
 		t.Fatalf("answered before a debugger attached: %d %s", r.Status, r.Body)
 	case <-time.After(800 * time.Millisecond): // more than the hook limit
 	}
-	var list []struct{ WebSocketDebuggerURL string }
-	for len(list) == 0 {
-		if resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/json/list", jsPort)); err == nil {
-			json.NewDecoder(resp.Body).Decode(&list)
-			resp.Body.Close()
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+
 	// Attaching and setting a breakpoint is not yet ready: an editor sends
 	// Runtime.runIfWaitingForDebugger once it has set them all.
-	ws := dialWS(t, list[0].WebSocketDebuggerURL)
+	ws := dialWS(t, inspectorTarget(t, fmt.Sprintf("127.0.0.1:%d", jsPort)))
 	defer ws.c.Close()
 	ws.send(map[string]any{"id": 1, "method": "Debugger.enable"})
 	ws.waitFor(t, "", 1)
@@ -311,6 +293,27 @@ func TestDebugWaitHoldsTheFirstCall(t *testing.T) {
 	ws.send(map[string]any{"id": 4, "method": "Debugger.resume"})
 	if r := received(t, <-done); r.Status != 200 || !strings.Contains(string(r.Body), "debugged") {
 		t.Fatalf("after attaching: %d %s", r.Status, r.Body)
+	}
+}
+
+// inspectorTarget waits until the inspector at addr lists its target, and returns the
+// target's WebSocket URL.
+func inspectorTarget(t *testing.T, addr string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var list []struct{ WebSocketDebuggerURL string }
+		if resp, err := http.Get("http://" + addr + "/json/list"); err == nil {
+			json.NewDecoder(resp.Body).Decode(&list)
+			resp.Body.Close()
+		}
+		if len(list) > 0 {
+			return list[0].WebSocketDebuggerURL
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the inspector at %s never listed its target", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/identity-dev/dev/emulator/identity"
+	"github.com/identity-dev/dev/emulator/tokens"
 )
 
 // Options shape a mock user.
@@ -63,9 +64,7 @@ func (g *gen) uuid() string {
 	for i := range b {
 		b[i] = byte(g.r.UintN(256))
 	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return tokens.UUIDFrom(b)
 }
 
 // micro is a time as GoTrue has it just after an insert: microseconds.

@@ -274,6 +274,7 @@ func redirectWithFragment(w http.ResponseWriter, r *http.Request, target, fragme
 	http.Redirect(w, r, target+"#"+fragment, http.StatusFound)
 }
 
+// sameHost reports whether two URLs name the same host (and port).
 func sameHost(a, b string) bool {
 	ua, err1 := url.Parse(a)
 	ub, err2 := url.Parse(b)

@@ -67,12 +67,7 @@ func mailLink(base, fragment, token string) string {
 // mailBase is the referrer when it is on the site's host (GoTrue sends people back
 // to the page they came from), else the site URL.
 func (a *API) mailBase(referrer string) string {
-	if referrer == "" {
-		return a.cfg.SiteURL
-	}
-	ref, err := url.Parse(referrer)
-	site, err2 := url.Parse(a.cfg.SiteURL)
-	if err != nil || err2 != nil || ref.Host != site.Host {
+	if referrer == "" || !sameHost(referrer, a.cfg.SiteURL) {
 		return a.cfg.SiteURL
 	}
 	return referrer

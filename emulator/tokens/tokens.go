@@ -111,6 +111,12 @@ func NewSecret() string {
 func NewUUID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
+	return UUIDFrom(b)
+}
+
+// UUIDFrom makes a version 4 UUID string of 16 random bytes (mockdata's come from a
+// seeded generator).
+func UUIDFrom(b [16]byte) string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	const hex = "0123456789abcdef"

@@ -39,13 +39,18 @@ func freePort(tb testing.TB) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// startDev starts `dev serve` and returns once /health answers, with the time that took.
-func startDev(b *testing.B, bin string) (*exec.Cmd, time.Duration) {
+// startDev starts `dev serve` for site (an empty folder when ""), and returns once
+// /health answers: the process, its URL and the time that took.
+func startDev(b *testing.B, bin, site string) (*exec.Cmd, string, time.Duration) {
 	b.Helper()
+	if site == "" {
+		site = b.TempDir()
+	}
 	port := strconv.Itoa(freePort(b))
-	health := "http://127.0.0.1:" + port + "/.netlify/identity/health"
+	base := "http://127.0.0.1:" + port
+	health := base + "/.netlify/identity/health"
 	client := &http.Client{Timeout: time.Second}
-	cmd := exec.Command(bin, "serve", "--port", port, "--dir", b.TempDir())
+	cmd := exec.Command(bin, "serve", "--port", port, "--dir", site)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
@@ -55,14 +60,14 @@ func startDev(b *testing.B, bin string) (*exec.Cmd, time.Duration) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return cmd, time.Since(start)
+				return cmd, base, time.Since(start)
 			}
 		}
 		time.Sleep(200 * time.Microsecond)
 	}
 	cmd.Process.Kill()
 	b.Fatalf("dev serve did not answer %s within 10s", health)
-	return nil, 0
+	return nil, "", 0
 }
 
 func stopDev(cmd *exec.Cmd) {
@@ -77,7 +82,7 @@ func BenchmarkServeStartup(b *testing.B) {
 	var total time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		cmd, d := startDev(b, bin)
+		cmd, _, d := startDev(b, bin, "")
 		total += d
 		b.StopTimer()
 		stopDev(cmd)
@@ -95,7 +100,7 @@ func BenchmarkServeIdleMemory(b *testing.B) {
 	bin := buildDev(b)
 	var rss float64
 	for i := 0; i < b.N; i++ {
-		cmd, _ := startDev(b, bin)
+		cmd, _, _ := startDev(b, bin, "")
 		time.Sleep(500 * time.Millisecond)
 		status, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/status")
 		stopDev(cmd)
@@ -118,13 +123,9 @@ func BenchmarkJSFunctionThroughput(b *testing.B) {
 	bin := buildDev(b)
 	site := b.TempDir()
 	copyTree(b, filepath.Join("..", "..", "testdata", "sites", "bench"), site)
-	port := strconv.Itoa(freePort(b))
-	cmd := exec.Command(bin, "serve", "--port", port, "--dir", site)
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
+	cmd, base, _ := startDev(b, bin, site)
 	defer stopDev(cmd)
-	url := "http://127.0.0.1:" + port + "/.netlify/functions/hello"
+	url := base + "/.netlify/functions/hello"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 30 * time.Second}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -202,13 +203,8 @@ func BenchmarkInvokeThroughServer(b *testing.B) {
 	bin := buildDev(b)
 	site := b.TempDir()
 	copyTree(b, filepath.Join("..", "..", "examples", "demo-site"), site)
-	port := strconv.Itoa(freePort(b))
-	srv := exec.Command(bin, "serve", "--port", port, "--dir", site)
-	if err := srv.Start(); err != nil {
-		b.Fatal(err)
-	}
+	srv, url, _ := startDev(b, bin, site)
 	defer stopDev(srv)
-	url := "http://127.0.0.1:" + port
 	for i := 0; ; i++ {
 		if exec.Command(bin, "invoke", "identity-signup", "--dir", site, "--url", url).Run() == nil {
 			break

@@ -40,7 +40,9 @@ func devAPI(ctx context.Context, method, base, path string, body []byte) ([]byte
 	if err != nil {
 		return nil, fmt.Errorf("--url %s: %w", base, err)
 	}
-	if body != nil {
+	if body != nil || (method != http.MethodGet && method != http.MethodHead) {
+		// The dev API takes only JSON for what changes state, so no other site's form
+		// can post to it.
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := http.DefaultClient.Do(req)

@@ -26,6 +26,7 @@ type serveOptions struct {
 	io            streams
 	Dir           string
 	Host          string
+	AllowHosts    []string
 	Port          int
 	SiteURL       string
 	JWTSecret     string
@@ -76,6 +77,7 @@ Settings come from flags, then netlify.toml's [dev.identity] table, then default
 	f := cmd.Flags()
 	f.StringVar(&opts.Dir, "dir", ".", "the site's root folder (where netlify.toml is)")
 	f.StringVar(&opts.Host, "host", "127.0.0.1", "address to listen on (loopback by default; anything else exposes your users)")
+	f.StringArrayVar(&opts.AllowHosts, "allow-host", nil, "a name besides localhost and 127.0.0.1 to answer in the Host header (repeatable; .example.test allows its subdomains too); others get 403, against DNS rebinding")
 	f.IntVar(&opts.Port, "port", 8888, "port to listen on")
 	f.StringVar(&opts.SiteURL, "site-url", "", "the site URL mail links point to (default: this server's URL)")
 	f.StringVar(&opts.JWTSecret, "jwt-secret", "", "the instance JWT secret (default: random per run, or the one kept in --db)")
@@ -85,7 +87,7 @@ Settings come from flags, then netlify.toml's [dev.identity] table, then default
 	f.StringSliceVar(&opts.External, "external", nil, "external providers to report enabled in /settings (github, gitlab, bitbucket, google, facebook)")
 	f.StringVar(&opts.WebhookURL, "webhook-url", "", "an outgoing webhook that receives identity events instead of the identity-* functions, as in production")
 	f.StringVar(&opts.WebhookSecret, "webhook-secret", "", "the secret that signs X-Webhook-Signature for --webhook-url")
-	f.StringSliceVar(&opts.WebhookEvents, "webhook-events", []string{"validate", "signup", "login"}, "the events --webhook-url receives")
+	f.StringSliceVar(&opts.WebhookEvents, "webhook-events", []string{"validate", "signup", "login"}, "the events --webhook-url receives (validate, signup, login, usermodified, userdeleted)")
 	f.IntVar(&opts.HookAttempts, "hook-attempts", hooks.DefaultAttempts, "attempts per identity event before the operation is blocked (production: 3)")
 	f.DurationVar(&opts.HookTimeout, "hook-timeout", hooks.DefaultTimeout, "time limit of one hook attempt (production: 5s)")
 	f.StringVar(&opts.GoTrueProfile, "gotrue-profile", "current", "current: identity-* functions fire for external providers (GoTrue since March 2026); 2024: only the outgoing webhook did")
@@ -110,6 +112,9 @@ func (o *serveOptions) applySiteFile(cmd *cobra.Command) error {
 	o.site = site
 	set := func(name string) bool { return !cmd.Flags().Changed(name) }
 	id := site.Dev.Identity
+	if site.Dev.AllowedHosts != nil && set("allow-host") {
+		o.AllowHosts = site.Dev.AllowedHosts
+	}
 	if site.Dev.Port != nil && set("port") {
 		o.Port = *site.Dev.Port
 	}
@@ -178,8 +183,13 @@ func (o *serveOptions) validate() error {
 		}
 	}
 	for _, e := range o.WebhookEvents {
-		if e != "validate" && e != "signup" && e != "login" {
-			return fmt.Errorf("--webhook-events %q: production's webhook events are validate, signup and login", e)
+		if !webhookEvent(e) {
+			return fmt.Errorf("--webhook-events %q: GoTrue's webhook events are validate, signup, login, usermodified and userdeleted", e)
+		}
+	}
+	for _, h := range o.AllowHosts {
+		if h == "" || strings.ContainsAny(h, "/:@ \t") {
+			return fmt.Errorf("--allow-host %q: give a host name such as myapp.test (or .myapp.test for it and its subdomains), without scheme or port", h)
 		}
 	}
 	for _, p := range o.External {
@@ -188,6 +198,15 @@ func (o *serveOptions) validate() error {
 		}
 	}
 	return nil
+}
+
+func webhookEvent(name string) bool {
+	for _, e := range []identity.Event{identity.EventValidate, identity.EventSignup, identity.EventLogin, identity.EventUserModified, identity.EventUserDeleted} {
+		if string(e) == name {
+			return true
+		}
+	}
+	return false
 }
 
 func knownProvider(name string) bool {
@@ -220,7 +239,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 			functions.KindJS: nodejs.New(nodejs.Options{}),
 			functions.KindGo: golang.New(golang.Options{}),
 		},
-		Host: o.Host, Port: o.Port, SiteURL: o.SiteURL, JWTSecret: o.JWTSecret, DB: db,
+		Host: o.Host, AllowedHosts: o.AllowHosts, Port: o.Port, SiteURL: o.SiteURL, JWTSecret: o.JWTSecret, DB: db,
 		Autoconfirm: o.Autoconfirm, DisableSignup: o.DisableSignup, External: o.External,
 		BcryptCost: o.BcryptCost, Version: version, Log: log,
 		HookAttempts: o.HookAttempts, HookTimeout: o.HookTimeout, GoTrueProfile: o.GoTrueProfile,

@@ -96,6 +96,9 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		"unknown oauth":  {"", []string{"--external", "myspace"}, `--external "myspace" is not a provider`},
 		"wrong type":     {"[dev.identity]\nautoconfirm = \"yes\"", nil, "netlify.toml"},
 		"positional arg": {"", []string{"extra"}, "unknown command"},
+		"webhook event":  {"", []string{"--webhook-events", "signup,deleted"}, `--webhook-events "deleted"`},
+		"host with port": {"", []string{"--allow-host", "myapp.test:8888"}, `--allow-host "myapp.test:8888"`},
+		"host as URL":    {"[dev]\nallowedHosts = [\"http://myapp.test\"]", nil, `--allow-host "http://myapp.test"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -109,5 +112,26 @@ func TestServeRefusesBadSettings(t *testing.T) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// GoTrue delivers every identity event to the outgoing webhook, usermodified and
+// userdeleted included; the Host allow-list comes from netlify.toml under the flag.
+func TestServeTakesEveryWebhookEventAndAllowedHosts(t *testing.T) {
+	dir := t.TempDir()
+	toml := "[dev]\nallowedHosts = [\"myapp.test\", \".tunnel.example\"]\n"
+	if err := os.WriteFile(filepath.Join(dir, "netlify.toml"), []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o, err := serveOptionsFor(t, dir, "--webhook-events", "validate,signup,login,usermodified,userdeleted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(o.WebhookEvents, ",") != "validate,signup,login,usermodified,userdeleted" || strings.Join(o.AllowHosts, ",") != "myapp.test,.tunnel.example" {
+		t.Fatalf("options: %+v", o)
+	}
+	o, err = serveOptionsFor(t, dir, "--allow-host", "other.test")
+	if err != nil || strings.Join(o.AllowHosts, ",") != "other.test" {
+		t.Fatalf("the flag must win over netlify.toml: %+v %v", o, err)
 	}
 }

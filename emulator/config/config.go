@@ -25,11 +25,14 @@ type Site struct {
 
 // Dev is netlify.toml's [dev] table, as far as dev uses it.
 type Dev struct {
-	Port        *int              `toml:"port"`
-	Functions   *string           `toml:"functions"`
-	Publish     *string           `toml:"publish"`
-	Environment map[string]string `toml:"environment"`
-	Identity    Identity          `toml:"identity"`
+	Port *int `toml:"port"`
+	// AllowedHosts are names besides this machine's that dev serve answers in a Host
+	// header (camelCase, as the rest of netlify.toml's [dev] table).
+	AllowedHosts []string          `toml:"allowedHosts"`
+	Functions    *string           `toml:"functions"`
+	Publish      *string           `toml:"publish"`
+	Environment  map[string]string `toml:"environment"`
+	Identity     Identity          `toml:"identity"`
 }
 
 // Build is [build]: the folders of a site and its build-time environment.

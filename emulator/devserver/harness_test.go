@@ -81,6 +81,10 @@ func (s *testServer) do(t testing.TB, method, rawURL, body string, headers ...st
 	}
 	for _, h := range headers {
 		name, value, _ := strings.Cut(h, ":")
+		if strings.EqualFold(strings.TrimSpace(name), "Host") {
+			req.Host = strings.TrimSpace(value) // the client sends req.Host, never a Host header
+			continue
+		}
 		req.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
 	}
 	resp, err := s.client.Do(req)

@@ -260,7 +260,7 @@ func TestHookMomentsRecoveryDeletionReplayAndHistory(t *testing.T) {
 	// Replaying the recorded validate to another function, re-signed.
 	entries := srv.events(t, "kind=hook&function=identity-validate&user=rec@allowed.test")
 	var pair struct{ Old, New journal.Entry }
-	srv.do(t, "POST", srv.URL()+"/.netlify/dev/api/events/"+entries[0].ID+"/replay?function=identity-login", "").json(t, &pair)
+	srv.do(t, "POST", srv.URL()+"/.netlify/dev/api/events/"+entries[0].ID+"/replay?function=identity-login", "", "Content-Type: application/json").json(t, &pair)
 	if pair.New.Function != "identity-login" || pair.New.ReplayOf != entries[0].ID || pair.New.Outcome != "pass" ||
 		pair.New.Request.Header.Get("X-Webhook-Signature") == pair.Old.Request.Header.Get("X-Webhook-Signature") && pair.Old.CreatedAt.Unix() != pair.New.CreatedAt.Unix() {
 		t.Fatalf("replay %+v", pair.New)

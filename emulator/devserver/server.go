@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +27,10 @@ const IdentityPrefix = "/.netlify/identity"
 
 // Options configure a server. Zero values take the defaults of dev serve.
 type Options struct {
-	Host          string // 127.0.0.1
+	Host string // 127.0.0.1
+	// AllowedHosts are names besides this machine's that may reach the server in a
+	// Host header ("name", or ".name" for it and its subdomains).
+	AllowedHosts  []string
 	Port          int    // 8888; 0 picks a free port
 	SiteURL       string // defaults to the server's own URL
 	JWTSecret     string // random, or the one kept in DB
@@ -97,6 +101,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s:%d: %w (is another dev serve running? pick another with --port)", opts.Host, opts.Port, err)
 	}
+	if err := privateStoreFiles(opts.DB); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	db, err := store.Open(ctx, opts.DB)
 	if err != nil {
 		ln.Close()
@@ -160,7 +168,8 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	handler := &guard{hosts: newHostPolicy(opts.Host, opts.SiteURL, opts.AllowedHosts), log: opts.Log, next: s.routes()}
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
 }
 
@@ -196,6 +205,26 @@ func (s *Server) instanceSettings(ctx context.Context) (secret, instanceID strin
 		return "", "", fmt.Errorf("load instance settings: %w", err)
 	}
 	return secret, instanceID, nil
+}
+
+// privateStoreFiles makes the --db file, and the -wal and -shm files SQLite gives the
+// same mode, readable by their owner only: they hold the instance's JWT secret, the
+// users' password hashes and live tokens.
+func privateStoreFiles(db string) error {
+	if db == "" || db == store.Memory {
+		return nil
+	}
+	f, err := os.OpenFile(db, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", db, err)
+	}
+	f.Close()
+	for _, p := range []string{db, db + "-wal", db + "-shm", db + "-journal"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("make store %s private: %w", p, err)
+		}
+	}
+	return nil
 }
 
 func hostForURL(host string, addr net.Addr) string {

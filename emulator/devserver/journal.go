@@ -64,17 +64,21 @@ func (s *Server) recordInvocation(rec functions.InvocationRecord) {
 }
 
 // journalWriter writes entries in the background, in batches, so that recording
-// costs a request nothing; sync waits until what was added is stored.
+// costs a request nothing; sync waits until what was added is stored. What waits is
+// bounded like the journal itself: when the store falls behind by more than
+// journal.MaxBytes, the oldest waiting entries are dropped and counted.
 type journalWriter struct {
-	store   journal.Store
-	log     *term.Logger
-	mu      sync.Mutex
-	cond    *sync.Cond
-	pending []*journal.Entry
-	added   uint64
-	written uint64
-	closed  bool
-	done    chan struct{}
+	store        journal.Store
+	log          *term.Logger
+	mu           sync.Mutex
+	cond         *sync.Cond
+	pending      []*journal.Entry
+	pendingBytes int
+	dropped      int64
+	added        uint64
+	written      uint64
+	closed       bool
+	done         chan struct{}
 }
 
 func newJournalWriter(store journal.Store, log *term.Logger) *journalWriter {
@@ -90,7 +94,16 @@ func (w *journalWriter) add(e *journal.Entry) {
 		w.mu.Unlock()
 		return // a background call that ended after dev serve did
 	}
-	w.pending = append(w.pending, e)
+	kept := journal.Kept(e)
+	w.pending = append(w.pending, kept)
+	w.pendingBytes += kept.Bytes()
+	for w.pendingBytes > journal.MaxBytes && len(w.pending) > 1 {
+		w.pendingBytes -= w.pending[0].Bytes()
+		w.pending[0] = nil
+		w.pending = w.pending[1:]
+		w.dropped++
+		w.written++ // never to be written: sync must not wait for it
+	}
 	w.added++
 	w.mu.Unlock()
 	w.cond.Broadcast()
@@ -108,7 +121,7 @@ func (w *journalWriter) loop() {
 			return
 		}
 		batch := w.pending
-		w.pending = nil
+		w.pending, w.pendingBytes = nil, 0
 		w.mu.Unlock()
 		if err := w.store.AddEntries(context.Background(), batch); err != nil {
 			w.log.Event(term.KindServer, "journal", term.Fail, err.Error(), 0)
@@ -128,6 +141,13 @@ func (w *journalWriter) sync() {
 	for w.written < target {
 		w.cond.Wait()
 	}
+}
+
+// droppedWaiting is how many entries were dropped before the store took them.
+func (w *journalWriter) droppedWaiting() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.dropped
 }
 
 // close writes what is pending and stops.

@@ -6,11 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/identity-dev/dev/emulator/functions"
@@ -39,54 +35,12 @@ func (s *Server) routes() http.Handler {
 		mux.Handle(functions.Prefix, s.fns)
 	}
 	if s.opts.PublishDir != "" {
-		mux.Handle("/", staticSite(s.opts.PublishDir))
+		mux.Handle("/", newStaticSite(s.opts.PublishDir, s.opts.SiteDir, s.opts.FunctionsDir, s.opts.DB))
 	}
 	mux.HandleFunc("/.netlify/dev/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{Code: http.StatusNotFound, Msg: "No dev API at " + r.URL.Path + "; see the dev API in docs/configuration.md"})
 	})
 	return mux
-}
-
-// staticSite serves the publish folder: a path without a file is tried as path.html
-// and path/index.html, as Netlify's pretty URLs do; dot files are never served.
-func staticSite(dir string) http.Handler {
-	files := http.FileServer(http.Dir(dir))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for _, part := range strings.Split(r.URL.Path, "/") {
-			if strings.HasPrefix(part, ".") {
-				http.NotFound(w, r)
-				return
-			}
-		}
-		p := filepath.Join(dir, filepath.FromSlash(path.Clean("/"+r.URL.Path)))
-		if st, err := os.Stat(p); err != nil || (st.IsDir() && !fileExists(filepath.Join(p, "index.html"))) {
-			if fileExists(p + ".html") {
-				r2 := r.Clone(r.Context())
-				r2.URL.Path += ".html"
-				serveFile(w, r2, p+".html")
-				return
-			}
-			if fileExists(filepath.Join(dir, "404.html")) {
-				w.Header().Set("Content-Type", "text/html; charset=utf-8")
-				w.WriteHeader(http.StatusNotFound)
-				b, _ := os.ReadFile(filepath.Join(dir, "404.html"))
-				_, _ = w.Write(b)
-				return
-			}
-			http.NotFound(w, r)
-			return
-		}
-		files.ServeHTTP(w, r)
-	})
-}
-
-func serveFile(w http.ResponseWriter, r *http.Request, file string) {
-	http.ServeFile(w, r, file)
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir()
 }
 
 type apiError struct {
@@ -121,20 +75,49 @@ func (s *Server) listFunctions(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, list)
 }
 
-// GET /.netlify/dev/api/events[?kind=&function=&user=&limit=]: the journal, newest first.
+// GET /.netlify/dev/api/events[?kind=&function=&user=&limit=&before=]: the journal,
+// newest first, a page at a time: at most limit entries (100 by default, 1000 at
+// most) and about journal.MaxPage bytes. A Link header with rel="next" gives the
+// next page; X-Journal-Dropped counts the entries dropped to keep the journal within
+// its limits.
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	s.journal.sync()
 	q := r.URL.Query()
-	limit, _ := strconv.Atoi(q.Get("limit"))
+	limit := 100
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxEventsPage {
+			writeJSON(w, http.StatusBadRequest, apiError{Code: 400, Msg: fmt.Sprintf("limit %q: give a number from 1 to %d", v, maxEventsPage)})
+			return
+		}
+		limit = n
+	}
 	entries, err := s.store.Entries(r.Context(), journal.Query{
-		Kind: journal.Kind(q.Get("kind")), Function: q.Get("function"), User: q.Get("user"), Limit: limit,
+		Kind: journal.Kind(q.Get("kind")), Function: q.Get("function"), User: q.Get("user"), Limit: limit, Before: q.Get("before"),
 	})
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, apiError{Code: 500, Msg: "read journal: " + err.Error()})
 		return
 	}
+	stats, err := s.store.JournalStats(r.Context())
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, apiError{Code: 500, Msg: "read journal: " + err.Error()})
+		return
+	}
+	w.Header().Set("X-Journal-Dropped", strconv.FormatInt(stats.Dropped+s.journal.droppedWaiting(), 10))
+	if n := len(entries); n > 0 {
+		next := r.URL.Query()
+		next.Set("before", entries[n-1].ID)
+		if more, err := s.store.Entries(r.Context(), journal.Query{Kind: journal.Kind(q.Get("kind")), Function: q.Get("function"),
+			User: q.Get("user"), Limit: 1, Before: entries[n-1].ID}); err == nil && len(more) > 0 {
+			w.Header().Set("Link", fmt.Sprintf(`<%s?%s>; rel="next"`, r.URL.Path, next.Encode()))
+		}
+	}
 	writeJSON(w, http.StatusOK, entries)
 }
+
+// maxEventsPage is the most entries one page of the journal listing holds.
+const maxEventsPage = 1000
 
 // POST /.netlify/dev/api/invoke: dev invoke through this server, so the invocation is
 // journaled and --as names one of its users. The body is an invoke.Request.

@@ -342,6 +342,10 @@ func (d *Dispatcher) Replay(ctx context.Context, old *journal.Entry, function st
 	default:
 		return nil, fmt.Errorf("entry %s is a %s, not a hook delivery", old.ID, old.Kind)
 	}
+	body, err := old.FullRequestBody()
+	if err != nil {
+		return nil, fmt.Errorf("entry %s cannot be sent again: %w", old.ID, err)
+	}
 	var recorded *journal.Entry
 	record := d.Record
 	d2 := *d
@@ -354,7 +358,7 @@ func (d *Dispatcher) Replay(ctx context.Context, old *journal.Entry, function st
 	}
 	d2.Attempts = 1
 	user := &identity.User{ID: old.UserID, Email: old.UserEmail}
-	_, err := d2.deliver(ctx, identity.Event(old.Event), t, user, old.Request.Body)
+	_, err = d2.deliver(ctx, identity.Event(old.Event), t, user, body)
 	if recorded == nil {
 		return nil, err
 	}

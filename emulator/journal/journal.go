@@ -46,6 +46,8 @@ type Request struct {
 	URL    string      `json:"url"`
 	Header http.Header `json:"headers"`
 	Body   []byte      `json:"body"`
+	Cut    bool        `json:"body_cut,omitempty"`  // only the first MaxBody bytes were kept
+	Size   int         `json:"body_size,omitempty"` // the whole body's size, when cut
 }
 
 // Response is what came back.
@@ -53,6 +55,8 @@ type Response struct {
 	Status int         `json:"status"`
 	Header http.Header `json:"headers,omitempty"`
 	Body   []byte      `json:"body"`
+	Cut    bool        `json:"body_cut,omitempty"`
+	Size   int         `json:"body_size,omitempty"`
 }
 
 // Query selects entries, newest first.
@@ -61,6 +65,15 @@ type Query struct {
 	Function string
 	User     string // id or email
 	Limit    int
+	Before   string // only entries older than the one with this id
+	MaxBytes int    // stop a page before its entries pass this many bytes (MaxPage when 0)
+}
+
+// Stats sum up what the journal holds and what it dropped to stay within its limits.
+type Stats struct {
+	Entries int   `json:"entries"`
+	Bytes   int64 `json:"bytes"`
+	Dropped int64 `json:"dropped"`
 }
 
 // Store keeps entries.
@@ -68,6 +81,7 @@ type Store interface {
 	AddEntries(ctx context.Context, es []*Entry) error
 	Entries(ctx context.Context, q Query) ([]*Entry, error)
 	Entry(ctx context.Context, id string) (*Entry, error)
+	JournalStats(ctx context.Context) (Stats, error)
 }
 
 // Recorder is what records entries; nil records nothing.

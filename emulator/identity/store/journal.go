@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/identity-dev/dev/emulator/identity"
@@ -15,29 +16,73 @@ import (
 var _ journal.Store = (*SQLite)(nil)
 
 // JournalLimit is how many entries the journal keeps; older ones are dropped.
-const JournalLimit = 5000
+const JournalLimit = journal.MaxEntries
 
-// AddEntries records entries in one transaction, dropping the oldest beyond JournalLimit.
+const (
+	qInsertJournalEntry = "INSERT INTO journal (id, kind, function, user_id, user_email, entry, created_at, size) VALUES (?,?,?,?,?,?,?,?)"
+	// The entries beyond the newest n, and those past the newest that fit in n bytes.
+	qPruneJournalEntries = "DELETE FROM journal WHERE seq < (SELECT seq FROM journal ORDER BY seq DESC LIMIT 1 OFFSET ?)"
+	qPruneJournalBytes   = `DELETE FROM journal WHERE seq <= (SELECT seq FROM
+	  (SELECT seq, sum(size) OVER (ORDER BY seq DESC) AS total FROM journal) WHERE total > ? ORDER BY seq DESC LIMIT 1)`
+	qCountJournalDropped = `INSERT INTO settings (key, value) VALUES ('journal_dropped', ?)
+	  ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER)`
+)
+
+// AddEntries records entries in one transaction, then drops the oldest beyond
+// journal.MaxEntries entries or journal.MaxBytes bytes, counting what it dropped.
+// Entries are stored as journal.Kept makes them.
 func (s *SQLite) AddEntries(ctx context.Context, es []*journal.Entry) error {
 	return s.Update(ctx, func(t identity.Tx) error {
+		x := t.(*tx)
 		for _, e := range es {
 			b, err := json.Marshal(e)
 			if err != nil {
 				return fmt.Errorf("encode journal entry: %w", err)
 			}
-			if _, err := t.(*tx).exec(qInsertJournal, e.ID, string(e.Kind), e.Function, e.UserID,
-				strings.ToLower(e.UserEmail), string(b), e.CreatedAt.UnixMilli()); err != nil {
+			if _, err := x.exec(qInsertJournalEntry, e.ID, string(e.Kind), e.Function, e.UserID,
+				strings.ToLower(e.UserEmail), string(b), e.CreatedAt.UnixMilli(), len(b)); err != nil {
 				return fmt.Errorf("write journal entry: %w", err)
 			}
 		}
-		if _, err := t.(*tx).exec(qPruneJournal, JournalLimit); err != nil {
-			return fmt.Errorf("drop old journal entries: %w", err)
+		var dropped int64
+		for _, prune := range []struct {
+			query string
+			arg   int
+		}{{qPruneJournalEntries, journal.MaxEntries - 1}, {qPruneJournalBytes, journal.MaxBytes}} {
+			res, err := x.exec(prune.query, prune.arg)
+			if err != nil {
+				return fmt.Errorf("drop old journal entries: %w", err)
+			}
+			n, _ := res.RowsAffected()
+			dropped += n
+		}
+		if dropped > 0 {
+			if _, err := x.exec(qCountJournalDropped, strconv.FormatInt(dropped, 10)); err != nil {
+				return fmt.Errorf("count dropped journal entries: %w", err)
+			}
 		}
 		return nil
 	})
 }
 
-// Entries lists journal entries, newest first.
+// JournalStats counts the entries kept, their bytes, and the entries dropped to stay
+// within the journal's limits.
+func (s *SQLite) JournalStats(ctx context.Context) (journal.Stats, error) {
+	var st journal.Stats
+	var dropped sql.NullString
+	err := s.reader.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(size), 0),
+	  (SELECT value FROM settings WHERE key = 'journal_dropped') FROM journal`).Scan(&st.Entries, &st.Bytes, &dropped)
+	if err != nil {
+		return st, fmt.Errorf("count journal entries: %w", err)
+	}
+	if dropped.Valid {
+		st.Dropped, _ = strconv.ParseInt(dropped.String, 10, 64)
+	}
+	return st, nil
+}
+
+// Entries lists journal entries, newest first: at most q.Limit (100 when 0), and no
+// more than q.MaxBytes bytes of entries (journal.MaxPage when 0) after the first.
 func (s *SQLite) Entries(ctx context.Context, q journal.Query) ([]*journal.Entry, error) {
 	where, args := []string{"1=1"}, []any{}
 	if q.Kind != "" {
@@ -49,9 +94,15 @@ func (s *SQLite) Entries(ctx context.Context, q journal.Query) ([]*journal.Entry
 	if q.User != "" {
 		where, args = append(where, "(user_id = ? OR user_email = ?)"), append(args, q.User, strings.ToLower(q.User))
 	}
-	limit := q.Limit
+	if q.Before != "" {
+		where, args = append(where, "seq < coalesce((SELECT seq FROM journal WHERE id = ?), 0)"), append(args, q.Before)
+	}
+	limit, maxBytes := q.Limit, q.MaxBytes
 	if limit <= 0 {
 		limit = 100
+	}
+	if maxBytes <= 0 {
+		maxBytes = journal.MaxPage
 	}
 	rows, err := s.reader.QueryContext(ctx, "SELECT entry FROM journal WHERE "+strings.Join(where, " AND ")+
 		fmt.Sprintf(" ORDER BY seq DESC LIMIT %d", limit), args...)
@@ -60,10 +111,14 @@ func (s *SQLite) Entries(ctx context.Context, q journal.Query) ([]*journal.Entry
 	}
 	defer rows.Close()
 	out := []*journal.Entry{}
+	size := 0
 	for rows.Next() {
 		var raw string
 		if err := rows.Scan(&raw); err != nil {
 			return nil, fmt.Errorf("read journal entry: %w", err)
+		}
+		if size += len(raw); size > maxBytes && len(out) > 0 {
+			break
 		}
 		var e journal.Entry
 		if err := json.Unmarshal([]byte(raw), &e); err != nil {

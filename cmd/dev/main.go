@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/identity-dev/dev/emulator/debug"
+	"github.com/identity-dev/dev/emulator/term"
 )
 
 func main() {
@@ -19,13 +20,15 @@ func main() {
 	debug.HelperMain()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	root := newRootCmd(streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+	// What commands print as text (bodies, addresses, mail) reaches the terminal with
+	// its control characters escaped; the log escapes its own fields.
+	root := newRootCmd(streams{In: os.Stdin, Out: term.TextWriter(os.Stdout), Err: os.Stderr})
 	if err := root.ExecuteContext(ctx); err != nil {
 		var exit *exitError
 		if errors.As(err, &exit) {
 			os.Exit(exit.code) // the output already said why
 		}
-		fmt.Fprintln(os.Stderr, "dev:", err)
+		fmt.Fprintln(os.Stderr, "dev:", term.EscapeText(err.Error()))
 		os.Exit(1)
 	}
 }

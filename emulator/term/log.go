@@ -72,6 +72,7 @@ func (l *Logger) Event(kind Kind, subject string, outcome Outcome, result string
 	if l == nil {
 		return
 	}
+	subject, result = Escape(subject), Escape(result)
 	ts := l.now().Format("15:04:05")
 	k := fmt.Sprintf("%-8s", kind)
 	if d > 0 {
@@ -95,7 +96,7 @@ func (l *Logger) Printf(format string, args ...any) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	fmt.Fprintf(l.w, format+"\n", args...)
+	fmt.Fprintln(l.w, EscapeText(fmt.Sprintf(format, args...)))
 }
 
 // Duration formats d compactly: 850µs, 3.2ms, 1.4s.

@@ -55,10 +55,15 @@ func readHookPayload(raw []byte, event identity.Event, instanceID string) (*hook
 		var e struct {
 			Request struct {
 				Body []byte `json:"body"`
+				Cut  bool   `json:"body_cut"`
+				Size int    `json:"body_size"`
 			} `json:"request"`
 		}
 		if err := json.Unmarshal(raw, &e); err != nil {
 			return nil, fmt.Errorf("the journal entry's request body: %w", err)
+		}
+		if e.Request.Cut {
+			return nil, fmt.Errorf("the journal kept only the first %d of the request body's %d bytes, so it cannot be sent again; use dev payload to make a payload instead", len(e.Request.Body), e.Request.Size)
 		}
 		inner, err := readHookPayload(e.Request.Body, event, instanceID)
 		if err != nil {
@@ -99,7 +104,10 @@ func readHookPayload(raw []byte, event identity.Event, instanceID string) (*hook
 			obj["instance_id"] = id
 		}
 		var given string
-		if json.Unmarshal(obj["instance_id"], &given) == nil && given != instanceID && p.Kind == KindHookBody {
+		if err := json.Unmarshal(obj["instance_id"], &given); err != nil && p.Kind == KindHookBody {
+			given = string(obj["instance_id"]) // not a string: replaced like any other id
+		}
+		if given != instanceID && p.Kind == KindHookBody {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("the payload's instance_id %s is not this instance's: dev sent %s, which the signature's sub names, as production would", given, instanceID))
 			id, _ := json.Marshal(instanceID)
 			obj["instance_id"] = id

@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // inspectorProxy stands on a JS function's public inspector port and forwards to the
@@ -60,11 +63,16 @@ func (p *inspectorProxy) serve() {
 
 func (p *inspectorProxy) handle(client net.Conn) {
 	defer client.Close()
-	br := bufio.NewReader(client)
+	head := &headLimit{r: client, left: maxInspectorHeaderBytes}
+	br := bufio.NewReader(head)
 	req, err := http.ReadRequest(br)
 	if err != nil {
+		if head.hit {
+			refuseHead(client)
+		}
 		return
 	}
+	head.lift()
 	p.mu.Lock()
 	backend := p.backend
 	p.mu.Unlock()
@@ -122,6 +130,58 @@ func (p *inspectorProxy) forwardHTTP(client, server net.Conn, req *http.Request,
 	resp.Close = true
 	resp.Write(client)
 }
+
+// maxInspectorHeaderBytes bounds the request line and headers the proxy reads, as
+// net/http's DefaultMaxHeaderBytes bounds a server's. Node's inspector sets no bound of
+// its own (Node 20 took 16 MiB of headers); DevTools clients send well under 8 KiB,
+// and browser cookies for 127.0.0.1 leave a wide margin under this.
+const maxInspectorHeaderBytes = 1 << 20
+
+// headLimit lets the proxy read at most left bytes of a connection until lift: the
+// request's head must fit, the WebSocket frames after it need not.
+type headLimit struct {
+	r    io.Reader
+	left int64
+	hit  bool
+}
+
+var errHeadTooLarge = errors.New("inspector proxy: request header too large")
+
+func (l *headLimit) Read(b []byte) (int, error) {
+	if l.left <= 0 {
+		l.hit = true
+		return 0, errHeadTooLarge
+	}
+	if int64(len(b)) > l.left {
+		b = b[:l.left]
+	}
+	n, err := l.r.Read(b)
+	l.left -= int64(n)
+	return n, err
+}
+
+func (l *headLimit) lift() { l.left = math.MaxInt64 }
+
+// refuseHead answers a request whose head passed the limit with 431, as net/http
+// does, and ends the connection without reading the rest of it. The answer goes out
+// before a FIN; a short, bounded drain then lets the client read it before the close
+// resets the connection (the kernel resets a socket closed with unread data).
+func refuseHead(client net.Conn) {
+	const body = "431 Request Header Fields Too Large"
+	io.WriteString(client, "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n"+
+		"Content-Length: "+strconv.Itoa(len(body))+"\r\nConnection: close\r\n\r\n"+body)
+	if tc, ok := client.(*net.TCPConn); ok {
+		tc.CloseWrite()
+	}
+	client.SetReadDeadline(time.Now().Add(refuseDrainTime))
+	io.CopyN(io.Discard, client, refuseDrainBytes)
+}
+
+// How much of a refused request is read and dropped, at most, before the close.
+const (
+	refuseDrainBytes = 256 << 10
+	refuseDrainTime  = 500 * time.Millisecond
+)
 
 func (p *inspectorProxy) session(delta int) {
 	p.mu.Lock()

@@ -12,9 +12,13 @@ import (
 	"github.com/identity-dev/dev/emulator/tokens"
 )
 
-// MaxBodyBytes bounds a request body, as GoTrue does (1 MiB). A larger body fails to
-// read with "http: request body too large", which the route reports in its own words.
-const MaxBodyBytes = 1 << 20
+// MaxBodyBytes bounds a request body, so that one request holds at most this much.
+// GoTrue sets no bound of its own on JSON bodies (it decodes r.Body as it comes); its
+// /token form is cut at net/http's 10 MiB form limit, and that is the bound here for
+// every route: above the 6 MB a function event may carry, so a user any identity-*
+// function can receive is accepted. A larger body fails to read with "http: request
+// body too large", which the route reports in its own words.
+const MaxBodyBytes = 10 << 20
 
 // API serves the GoTrue HTTP API. Mount it where the prefix is already stripped
 // (dev serve mounts it under /.netlify/identity).

@@ -164,25 +164,35 @@ func (a *API) externalSignIn(r *http.Request, st *externalState) (*TokenResponse
 		return a.acceptInviteExternally(r, ctx, st, id, meta)
 	}
 
-	var user *User
-	if id.EmailVerified || a.cfg.Autoconfirm {
-		err := a.store.View(ctx, func(tx Tx) error {
-			var err error
-			user, err = tx.UserByEmail(id.Email, aud)
-			return err
-		})
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return nil, internalError("Database error finding user").withInternal(err)
-		}
+	var resp *TokenResponse
+	err := retryIfTaken(func() error {
+		var err error
+		resp, err = a.externalAccount(ctx, st, id, meta, aud)
+		return err
+	})
+	return resp, err
+}
+
+// externalAccount signs the provider's identity in: the user with its address, or a
+// new one. It returns ErrDuplicateEmail when another request stored a user with the
+// address after the lookup.
+func (a *API) externalAccount(ctx context.Context, st *externalState, id ProviderIdentity, meta map[string]any, aud string) (*TokenResponse, error) {
+	user, err := a.userByEmail(ctx, id.Email, aud)
+	if err != nil {
+		return nil, err
 	}
-	var sent []*Mail
+	// GoTrue looks up only an address the provider verified (or any, with autoconfirm);
+	// for any other it creates an account. Its users table lets that be a second
+	// account with the address; dev's holds one user per address, so such a sign-in
+	// is answered as /signup answers a second signup.
+	confirm := id.EmailVerified || a.cfg.Autoconfirm
+	signup := user == nil || !confirm
+	if signup && a.cfg.DisableSignup {
+		return nil, forbidden("Signups not allowed for this instance")
+	}
 	isNew := user == nil
 	switch {
 	case isNew:
-		if a.cfg.DisableSignup {
-			return nil, forbidden("Signups not allowed for this instance")
-		}
-		var err error
 		user, err = a.newUser(id.Email, "", aud, meta)
 		if err != nil {
 			return nil, err
@@ -193,6 +203,11 @@ func (a *API) externalSignIn(r *http.Request, st *externalState) (*TokenResponse
 			return nil, err
 		}
 		applyHookResult(user, res)
+	case signup && user.IsConfirmed():
+		return nil, badRequest("A user with this email address has already been registered")
+	case signup:
+		user.UserMetaData = mergeMetaData(user.UserMetaData, meta)
+		user.UpdatedAt = nowMicro(a.clock)
 	case user.IsConfirmed():
 		res, err := a.hooks.Trigger(ctx, EventLogin, user)
 		if err != nil {
@@ -202,7 +217,6 @@ func (a *API) externalSignIn(r *http.Request, st *externalState) (*TokenResponse
 		return a.signIn(ctx, user, AuditLogin, nil)
 	}
 
-	confirm := id.EmailVerified || a.cfg.Autoconfirm
 	if confirm {
 		res, err := a.hooks.Trigger(ctx, EventSignup, user)
 		if err != nil {
@@ -211,8 +225,9 @@ func (a *API) externalSignIn(r *http.Request, st *externalState) (*TokenResponse
 		applyHookResult(user, res)
 		user.ConfirmedAt = timePtr(nowNano(a.clock))
 	}
+	var sent []*Mail
 	var resp *TokenResponse
-	err := a.store.Update(ctx, func(tx Tx) error {
+	err = a.store.Update(ctx, func(tx Tx) error {
 		if err := a.saveSignup(tx, user, isNew, confirm, st.Referrer, &sent); err != nil || !confirm {
 			return err
 		}

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -37,44 +38,52 @@ func (a *API) signup(w http.ResponseWriter, r *http.Request) error {
 	noteEmail(r, params.Email)
 	aud := a.requestAud(r)
 
-	var existing *User
-	err := a.store.View(r.Context(), func(tx Tx) error {
+	var user *User
+	var sent []*Mail
+	err := retryIfTaken(func() error {
 		var err error
-		existing, err = tx.UserByEmail(params.Email, aud)
+		user, sent, err = a.signupUser(r, params, aud)
 		return err
 	})
-	switch {
-	case errors.Is(err, ErrNotFound):
-		existing = nil
-	case err != nil:
-		return internalError("Database error finding user").withInternal(err)
-	case existing.IsConfirmed():
-		return badRequest("A user with this email address has already been registered")
+	if err != nil {
+		return err
 	}
+	a.announceMail(sent)
+	writeJSON(w, http.StatusOK, user)
+	return nil
+}
 
-	var user *User
-	var isNew bool
-	if existing != nil {
-		user = existing
-		user.UserMetaData = mergeMetaData(user.UserMetaData, params.Data)
-		user.UpdatedAt = nowMicro(a.clock)
-	} else {
-		isNew = true
+// signupUser creates the user of a signup, or signs up again the unconfirmed user
+// who has the address. It returns ErrDuplicateEmail when another request stored a
+// user with the address after the lookup.
+func (a *API) signupUser(r *http.Request, params *SignupParams, aud string) (*User, []*Mail, error) {
+	user, err := a.userByEmail(r.Context(), params.Email, aud)
+	if err != nil {
+		return nil, nil, err
+	}
+	if user != nil && user.IsConfirmed() {
+		return nil, nil, badRequest("A user with this email address has already been registered")
+	}
+	isNew := user == nil
+	if isNew {
 		user, err = a.newUser(params.Email, params.Password, aud, params.Data)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		res, err := a.hooks.Trigger(r.Context(), EventValidate, user)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		applyHookResult(user, res)
+	} else {
+		user.UserMetaData = mergeMetaData(user.UserMetaData, params.Data)
+		user.UpdatedAt = nowMicro(a.clock)
 	}
 
 	if a.cfg.Autoconfirm {
 		res, err := a.hooks.Trigger(r.Context(), EventSignup, user)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		applyHookResult(user, res)
 		user.ConfirmedAt = timePtr(nowNano(a.clock))
@@ -86,11 +95,48 @@ func (a *API) signup(w http.ResponseWriter, r *http.Request) error {
 		return a.saveSignup(tx, user, isNew, a.cfg.Autoconfirm, r.Referer(), &sent)
 	})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	a.announceMail(sent)
-	writeJSON(w, http.StatusOK, user)
-	return nil
+	return user, sent, nil
+}
+
+// userByEmail is the user of aud with the address, or nil.
+func (a *API) userByEmail(ctx context.Context, email, aud string) (*User, error) {
+	var user *User
+	err := a.store.View(ctx, func(tx Tx) error {
+		var err error
+		user, err = tx.UserByEmail(email, aud)
+		return err
+	})
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, internalError("Database error finding user").withInternal(err)
+	}
+	return user, nil
+}
+
+// retryIfTaken runs a signup step, and runs it once more when the store refused its
+// new user because a concurrent request stored the address first (the store's unique
+// index, not a lookup, says so). The second run finds that user and answers as GoTrue
+// answers a second signup of the address.
+func retryIfTaken(step func() error) error {
+	err := step()
+	if storeRefusedAsTaken(err) {
+		err = step()
+	}
+	if storeRefusedAsTaken(err) {
+		// Taken again: the user was deleted and stored anew between the two runs.
+		return internalError("Database error saving new user").withInternal(err)
+	}
+	return err
+}
+
+// storeRefusedAsTaken reports the store's own refusal, not an answer already decided.
+func storeRefusedAsTaken(err error) bool {
+	var he *HTTPError
+	return errors.Is(err, ErrDuplicateEmail) && !errors.As(err, &he)
 }
 
 // saveSignup stores a signed-up user, new or not yet confirmed, in tx: with the
@@ -102,7 +148,11 @@ func (a *API) saveSignup(tx Tx, user *User, isNew, confirmed bool, referrer stri
 		}
 	}
 	if isNew {
-		if err := tx.CreateUser(user); err != nil {
+		err := tx.CreateUser(user)
+		if errors.Is(err, ErrDuplicateEmail) {
+			return err // for retryIfTaken
+		}
+		if err != nil {
 			return internalError("Database error saving new user").withInternal(err)
 		}
 	} else if err := a.updateExisting(tx, user); err != nil {

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"github.com/identity-dev/dev/emulator/identity"
 )
 
@@ -179,7 +182,7 @@ func (t *tx) CreateUser(u *identity.User) error {
 		u.ConfirmationToken, toUnix(u.ConfirmationSentAt), u.RecoveryToken, toUnix(u.RecoverySentAt),
 		u.EmailChangeToken, u.EmailChange, toUnix(u.EmailChangeSentAt), toUnix(u.LastSignInAt),
 		app, meta, u.CreatedAt.Unix(), u.UpdatedAt.Unix(), emailKey(u.Email))
-	return userWriteErr("create user", err)
+	return t.userWriteErr("create user", u, err)
 }
 
 func (t *tx) UpdateUser(u *identity.User) error {
@@ -191,7 +194,7 @@ func (t *tx) UpdateUser(u *identity.User) error {
 		u.Aud, u.Role, u.Email, emailKey(u.Email), u.EncryptedPassword, toUnix(u.ConfirmedAt), toUnix(u.InvitedAt),
 		u.ConfirmationToken, toUnix(u.ConfirmationSentAt), u.RecoveryToken, toUnix(u.RecoverySentAt),
 		u.EmailChangeToken, u.EmailChange, toUnix(u.EmailChangeSentAt), app, meta, u.ID)
-	if err := userWriteErr("update user", err); err != nil {
+	if err := t.userWriteErr("update user", u, err); err != nil {
 		return err
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
@@ -419,13 +422,29 @@ func readMap(v sql.NullString) (map[string]any, error) {
 	return m, nil
 }
 
-// userWriteErr turns a unique-email violation into identity.ErrDuplicateEmail.
-func userWriteErr(op string, err error) error {
+// userWriteErr names a failed write of u. A UNIQUE violation (SQLite's extended
+// result code, not its message) on the users_email index (aud, email_key) is
+// identity.ErrDuplicateEmail, with SQLite's error kept for the log.
+func (t *tx) userWriteErr(op string, u *identity.User, err error) error {
 	if err == nil {
 		return nil
 	}
-	if strings.Contains(err.Error(), "UNIQUE constraint failed: users.aud, users.email_key") {
-		return identity.ErrDuplicateEmail
+	if uniqueViolation(err) && t.emailHeldByOther(u) {
+		return fmt.Errorf("%s %s: %w (%w)", op, u.Email, identity.ErrDuplicateEmail, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+func uniqueViolation(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+}
+
+// emailHeldByOther tells which unique index refused u: SQLite reports the code but
+// names the index only in its message, so look for the row users_email collided with.
+// The statement failed alone (ON CONFLICT ABORT): the transaction can still read.
+func (t *tx) emailHeldByOther(u *identity.User) bool {
+	var id string
+	err := t.tx.QueryRowContext(t.ctx, "SELECT id FROM users WHERE aud = ? AND email_key = ?", u.Aud, emailKey(u.Email)).Scan(&id)
+	return err == nil && id != u.ID
 }

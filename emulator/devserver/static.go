@@ -12,7 +12,7 @@ import (
 // and path/index.html, as Netlify's pretty URLs do; a custom 404.html answers what
 // is missing. With no publish folder set the site root is served, so what must stay
 // on the machine is never answered, whatever the spelling of the path: netlify.toml,
-// .env files and every other dot file or folder (.netlify among them), node_modules,
+// .env files and every other dot file or folder but .well-known (.netlify among them), node_modules,
 // the functions folder and the --db store with its -wal, -shm and -journal files.
 // Symbolic links are followed and the file they reach is held to the same rules.
 type staticSite struct {
@@ -86,12 +86,13 @@ func (s *staticSite) servable(clean, p string) bool {
 	return true
 }
 
-// publicPath refuses dot files and folders, node_modules and netlify.toml, in any case
-// (a case-insensitive file system finds NETLIFY.TOML too).
+// publicPath refuses dot files and folders but .well-known, node_modules and
+// netlify.toml, in any case (a case-insensitive file system finds NETLIFY.TOML too).
+// A deploy leaves out the same files, .well-known kept, as netlify-cli's deploy filter does.
 func publicPath(clean string) bool {
 	for _, part := range strings.Split(clean, "/") {
 		lower := strings.ToLower(part)
-		if strings.HasPrefix(part, ".") || lower == "node_modules" || lower == "netlify.toml" {
+		if strings.HasPrefix(part, ".") && part != ".well-known" || lower == "node_modules" || lower == "netlify.toml" {
 			return false
 		}
 	}

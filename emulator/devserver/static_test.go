@@ -28,6 +28,7 @@ func TestStaticSiteServesNoSecrets(t *testing.T) {
 	write("index.html", "home page")
 	write("about.html", "about page")
 	write("docs/index.html", "docs page")
+	write(".well-known/security.txt", "security page")
 	write("netlify.toml", "[dev.identity]\njwt_secret = \"SECRET-toml\"\n")
 	write(".env", "API_KEY=SECRET-env")
 	write(".env.development", "API_KEY=SECRET-envdev")
@@ -46,7 +47,7 @@ func TestStaticSiteServesNoSecrets(t *testing.T) {
 	srv := startServer(t, Options{SiteDir: site, PublishDir: site, FunctionsDir: filepath.Join(site, "netlify", "functions"), DB: db})
 	srv.signupConfirmLogin(t, "someone@example.com", "a-password") // the store and its -wal now hold data
 
-	for _, p := range []string{"/", "/about", "/about.html", "/docs/"} {
+	for _, p := range []string{"/", "/about", "/about.html", "/docs/", "/.well-known/security.txt"} {
 		if r := srv.do(t, "GET", srv.URL()+p, ""); r.Status != 200 || !strings.Contains(string(r.Body), "page") {
 			t.Errorf("GET %s: %d %s", p, r.Status, r.Body)
 		}
@@ -54,7 +55,7 @@ func TestStaticSiteServesNoSecrets(t *testing.T) {
 	for _, p := range []string{
 		"/netlify.toml", "/NETLIFY.TOML", "/Netlify.toml", "/%6eetlify.toml", "//netlify.toml", "/docs/../netlify.toml", "/./netlify.toml",
 		"/.env", "/%2eenv", "/%2Eenv", "//.env", "/docs/..//.env", "/.env.development", "/.env.development/",
-		"/.netlify/dev/state.json", "/.git/config", "/.git/",
+		"/.netlify/dev/state.json", "/.git/config", "/.git/", "/.well-known/../.env",
 		"/netlify/functions/hello.js", "/netlify//functions/hello.js", "/netlify/functions/", "/NetLify/Functions/hello.js",
 		"/node_modules/pkg/index.js", "/app/node_modules/pkg/index.js", "/NODE_MODULES/pkg/index.js",
 		"/users.db", "/users.db-wal", "/users.db-shm", "/users", "/users.db%2d%77al",

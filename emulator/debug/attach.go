@@ -9,9 +9,12 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-delve/delve/service/rpc2"
+
+	"github.com/identity-dev/dev/emulator/functions"
 )
 
 const (
@@ -28,6 +31,7 @@ type attachment struct {
 	pid    int
 	addr   string // where it listens
 	helper *exec.Cmd
+	proc   *functions.Child // the helper's process: it dies with dev
 	ctl    *os.File         // the helper's stdin: closing it stops the helper
 	events chan helperEvent // from the helper's stdout; closed when it exits
 	exited chan struct{}    // closed once the helper is reaped
@@ -97,7 +101,9 @@ func startHelper(opts GoOptions, addr string, pid int) (*attachment, error) {
 	}
 	cmd.Stderr = &lineLog{log: func(line string) { opts.Log(prefix + line) }}
 	cmd.WaitDelay = time.Second
-	err = cmd.Start()
+	// Its own process group (a Ctrl-C is for dev, which stops it by closing ctl) that the
+	// kernel kills if dev dies: the function it traces dies with dev too.
+	proc, err := functions.StartChild(cmd)
 	ctlR.Close()
 	outW.Close()
 	if err != nil {
@@ -110,6 +116,7 @@ func startHelper(opts GoOptions, addr string, pid int) (*attachment, error) {
 		pid:      pid,
 		addr:     addr,
 		helper:   cmd,
+		proc:     proc,
 		ctl:      ctlW,
 		events:   make(chan helperEvent, 16),
 		exited:   make(chan struct{}),
@@ -123,7 +130,7 @@ func startHelper(opts GoOptions, addr string, pid int) (*attachment, error) {
 		outR.Close()
 	}()
 	go func() {
-		cmd.Wait()
+		proc.Wait()
 		close(a.exited)
 	}()
 	return a, nil
@@ -229,7 +236,7 @@ func (a *attachment) stopHelper() error {
 	select {
 	case <-a.exited:
 	case <-time.After(stopTimeout):
-		a.helper.Process.Kill()
+		a.proc.Signal(syscall.SIGKILL)
 		<-a.exited
 		err = fmt.Errorf("debug %s: the debugger did not let go of pid %d within %s, so it was killed; "+
 			"the function may crash at a breakpoint left behind", a.opts.Name, a.pid, stopTimeout)
@@ -244,7 +251,7 @@ func (a *attachment) stopHelper() error {
 func (a *attachment) kill() {
 	go a.drain()
 	a.ctl.Close()
-	a.helper.Process.Kill()
+	a.proc.Signal(syscall.SIGKILL)
 	<-a.exited
 }
 

@@ -39,7 +39,7 @@ func serveDlv(cfg helperConfig, ln net.Listener, control io.Reader, events *even
 		return 1
 	}
 	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
+	if err := startDlv(cmd); err != nil {
 		ln.Close()
 		events.send(helperEvent{Event: eventFailed, Error: fmt.Sprintf("starting %s: %v", cfg.Dlv, err)})
 		return 1

@@ -39,6 +39,9 @@ func TestMain(m *testing.M) {
 		os.Exit(fakeDlv(os.Args[2])) // TestDlvAttachErrors runs this test binary as its dlv
 	}
 	HelperMain() // the sessions below start this test binary as their helper
+	if dlv, ok := os.LookupEnv(tinyDevEnv); ok {
+		os.Exit(runTinyDev(dlv)) // TestHelperDiesWithDev runs this test binary as its dev
+	}
 	dir, err := os.MkdirTemp("", "debug-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

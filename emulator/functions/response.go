@@ -9,6 +9,19 @@ import (
 	"strconv"
 )
 
+// MaxResponseSize is Lambda's limit, in bytes, for a buffered response payload: a v1
+// function's result as JSON. dev does not limit a streamed (v2) response.
+const MaxResponseSize = 6291556
+
+// ResponseSizeTooLarge is the error of a function whose result is over MaxResponseSize,
+// in Lambda's words. Both runtimes answer it, so the client gets the same answer.
+func ResponseSizeTooLarge() *FunctionError {
+	return &FunctionError{
+		Type:    "Function.ResponseSizeTooLarge",
+		Message: fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", MaxResponseSize),
+	}
+}
+
 // LambdaResult is a v1 function's answer.
 type LambdaResult struct {
 	StatusCode      int

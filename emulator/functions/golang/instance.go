@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/identity-dev/dev/emulator/functions"
@@ -28,6 +29,7 @@ type Instance struct {
 	art       *Artifact
 	transport Transport
 	cmd       *exec.Cmd
+	proc      *functions.Child // cmd's process, in a group of its own that dies with dev
 	stdout    *lineWriter
 	stderr    *lineWriter
 
@@ -72,20 +74,22 @@ func (in *Instance) spawn(env []string) error {
 	cmd.Env = env
 	cmd.Stdout = in.stdout
 	cmd.Stderr = in.stderr
-	cmd.WaitDelay = time.Second // a grandchild that keeps the pipes must not hold up the reaping
-	ownProcessGroup(cmd)
-	if err := cmd.Start(); err != nil {
+	cmd.WaitDelay = time.Second // a grandchild that escaped its group must not hold up the reaping
+	proc, err := functions.StartChild(cmd)
+	if err != nil {
 		in.exitErr = &functions.ExitError{Code: -1, Detail: err.Error()}
 		close(in.exited)
 		return fmt.Errorf("start %s: %w", in.art.fn.Name, err)
 	}
-	in.cmd = cmd
+	in.cmd, in.proc = cmd, proc
 	go in.reap()
 	return nil
 }
 
+// reap waits for the process to end, and ends what it started with it (as Lambda
+// discards the whole sandbox).
 func (in *Instance) reap() {
-	in.cmd.Wait()
+	in.proc.Wait()
 	in.stdout.flush()
 	in.stderr.flush()
 	in.exitErr = functions.ExitErrorFrom(in.cmd.ProcessState, in.stderr.Tail())
@@ -132,22 +136,21 @@ func (in *Instance) Close() error {
 	return nil
 }
 
-// stop kills the process as Lambda does: at once, unless the function registered an
-// extension to hear SIGTERM, which then gets a short grace first.
+// stop kills the process and whatever it started, as Lambda does: at once, unless the
+// function registered an extension to hear SIGTERM, which then gets a short grace first.
 func (in *Instance) stop() {
 	select {
 	case <-in.exited:
-		return // gone already (or never started); its pid may belong to another process by now
+		return // gone already, or never started
 	default:
 	}
-	if in.api != nil && in.api.wantsSIGTERM() {
-		terminateProcess(in.cmd)
+	if in.api != nil && in.api.wantsSIGTERM() && in.proc.Signal(syscall.SIGTERM) == nil {
 		select {
 		case <-in.exited:
 		case <-time.After(sigtermGrace):
 		}
 	}
-	killProcess(in.cmd)
+	in.proc.Signal(syscall.SIGKILL)
 	<-in.exited
 }
 

@@ -28,6 +28,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if binary, ok := os.LookupEnv(tinyDevEnv); ok {
+		os.Exit(runTinyDev(binary)) // TestFunctionDiesWithDev runs this test binary as its dev
+	}
 	dir, err := os.MkdirTemp("", "golang-runtime-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

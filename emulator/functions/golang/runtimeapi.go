@@ -2,6 +2,8 @@ package golang
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -21,12 +23,16 @@ import (
 // The Lambda Runtime API as a provided.al2 bootstrap sees it, served per instance on
 // 127.0.0.1. The function long-polls /next for an invocation and posts its answer to
 // /response or /error; see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html.
+//
+// Any local process can reach a loopback port, and an invocation carries the admin
+// token in its clientContext, so the API answers only requests whose path starts with
+// the instance's secret: AWS_LAMBDA_RUNTIME_API is "127.0.0.1:PORT/SECRET", and Lambda
+// clients (aws-lambda-go, custom runtimes) build every URL as
+// "http://" + AWS_LAMBDA_RUNTIME_API + "/2018-06-01/runtime/...", so they carry it unchanged.
 
 const (
 	runtimePrefix   = "/2018-06-01/runtime/"
 	extensionPrefix = "/2020-01-01/extension/"
-	// maxResponse is Lambda's limit for a buffered response payload.
-	maxResponse = 6291556
 	// noDeadline stands in for an invocation without a time limit (a debugger holds it).
 	noDeadline = 24 * time.Hour
 )
@@ -35,6 +41,7 @@ const (
 type runtimeAPI struct {
 	in      *Instance
 	arn     string
+	secret  []byte // the first segment of every path the function may use
 	ln      net.Listener
 	srv     *http.Server
 	polls   chan *poll    // the function's /next, waiting for an invocation
@@ -104,9 +111,11 @@ func startRuntimeAPI(ctx context.Context, r *Runtime, art *Artifact, opts functi
 		return nil, fmt.Errorf("start %s: the Runtime API listener: %w", art.fn.Name, err)
 	}
 	in := newInstance(art, opts, TransportRuntimeAPI)
+	secret := rand.Text()
 	api := &runtimeAPI{
 		in:         in,
 		arn:        arn(r.region(), art.fn.Name),
+		secret:     []byte(secret),
 		ln:         ln,
 		polls:      make(chan *poll),
 		ready:      make(chan struct{}),
@@ -116,7 +125,7 @@ func startRuntimeAPI(ctx context.Context, r *Runtime, art *Artifact, opts functi
 	in.api = api
 	go api.srv.Serve(ln)
 
-	env := lambdaEnv(opts.Env, art, r.region(), "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
+	env := lambdaEnv(opts.Env, art, r.region(), "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String()+"/"+secret)
 	if err := in.spawn(env); err != nil {
 		api.close()
 		return nil, err
@@ -205,7 +214,12 @@ func (a *runtimeAPI) diedDuring(c *apiCall) error {
 }
 
 func (a *runtimeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if rest, ok := strings.CutPrefix(r.URL.Path, runtimePrefix); ok {
+	path, ok := a.authorized(r.URL.Path)
+	if !ok {
+		apiError(w, http.StatusForbidden, "AccessDenied", "This is the Runtime API of one function instance; the path must start with its secret.")
+		return
+	}
+	if rest, ok := strings.CutPrefix(path, runtimePrefix); ok {
 		switch {
 		case rest == "invocation/next" && r.Method == http.MethodGet:
 			a.next(w, r)
@@ -225,7 +239,7 @@ func (a *runtimeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if rest, ok := strings.CutPrefix(r.URL.Path, extensionPrefix); ok {
+	if rest, ok := strings.CutPrefix(path, extensionPrefix); ok {
 		switch {
 		case rest == "register" && r.Method == http.MethodPost:
 			a.registerExtension(w, r)
@@ -240,6 +254,16 @@ func (a *runtimeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.NotFound(w, r)
+}
+
+// authorized checks that path starts with "/SECRET/" and returns the rest, from its "/".
+func (a *runtimeAPI) authorized(path string) (string, bool) {
+	rest, rooted := strings.CutPrefix(path, "/")
+	secret, _, found := strings.Cut(rest, "/")
+	if !rooted || !found || subtle.ConstantTimeCompare([]byte(secret), a.secret) != 1 {
+		return "", false
+	}
+	return rest[len(secret):], true
 }
 
 // next is the function's long poll for its next invocation.
@@ -335,11 +359,8 @@ func (a *runtimeAPI) response(w http.ResponseWriter, r *http.Request, id string)
 	case tooBig:
 		// The runtime fails on the 413 and exits, as it does in Lambda.
 		status = http.StatusRequestEntityTooLarge
-		c.err = &functions.FunctionError{
-			Type:    "Function.ResponseSizeTooLarge",
-			Message: fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", maxResponse),
-			Fatal:   true,
-		}
+		c.err = functions.ResponseSizeTooLarge()
+		c.err.Fatal = true
 	case r.Trailer.Get("Lambda-Runtime-Function-Error-Type") != "":
 		// The handler's io.Reader failed while the runtime streamed it.
 		c.err = trailerError(r.Trailer)
@@ -350,7 +371,7 @@ func (a *runtimeAPI) response(w http.ResponseWriter, r *http.Request, id string)
 	close(c.done)
 	a.mu.Unlock()
 	if status != http.StatusAccepted {
-		apiError(w, status, "RequestEntityTooLarge", fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", maxResponse))
+		apiError(w, status, "RequestEntityTooLarge", fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", functions.MaxResponseSize))
 		return
 	}
 	accepted(w)
@@ -411,8 +432,8 @@ func apiError(w http.ResponseWriter, status int, typ, msg string) {
 
 // readBody reads a posted payload up to Lambda's limit.
 func readBody(r *http.Request) (body []byte, tooBig bool) {
-	body, _ = io.ReadAll(io.LimitReader(r.Body, maxResponse+1))
-	if len(body) > maxResponse {
+	body, _ = io.ReadAll(io.LimitReader(r.Body, functions.MaxResponseSize+1))
+	if len(body) > functions.MaxResponseSize {
 		return nil, true
 	}
 	return body, false

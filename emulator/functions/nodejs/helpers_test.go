@@ -14,6 +14,13 @@ import (
 	"github.com/identity-dev/dev/emulator/functions"
 )
 
+func TestMain(m *testing.M) {
+	if cfg, ok := os.LookupEnv(tinyDevEnv); ok {
+		os.Exit(runTinyDev(cfg)) // TestWorkerDiesWithDev runs this test binary as its dev
+	}
+	os.Exit(m.Run())
+}
+
 // The fixture site: one function per file under testdata/site/netlify/functions.
 var siteDir = func() string {
 	dir, err := filepath.Abs(filepath.Join("testdata", "site"))

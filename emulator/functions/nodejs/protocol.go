@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 
@@ -33,13 +32,18 @@ const (
 	frameBodyError = 'X'
 )
 
-// maxFrame guards against a corrupt length: the shim sends body chunks of at most 1 MiB,
-// and a Lambda result is limited to 6 MB in production.
-const maxFrame = 256 << 20
+// maxFrame is the most dev keeps of one frame: Lambda's limit for a v1 result. The shim
+// sends body chunks of at most 1 MiB and clips error messages, so only a result can be
+// larger; readFrame skips such a payload unread, and the invocation fails as Lambda's
+// does (functions.ResponseSizeTooLarge). Frames to the worker (events) are not bound by it.
+const maxFrame = functions.MaxResponseSize
 
 type frame struct {
 	kind byte
 	data []byte
+	// skipped is the payload's length when it was over maxFrame: read past, not kept
+	// (data is nil), so the channel stays in step.
+	skipped int64
 }
 
 func readFrame(r *bufio.Reader) (frame, error) {
@@ -49,7 +53,10 @@ func readFrame(r *bufio.Reader) (frame, error) {
 	}
 	n := binary.BigEndian.Uint32(head[:4])
 	if n > maxFrame {
-		return frame{}, fmt.Errorf("worker sent a %d-byte frame, more than the %d allowed", n, maxFrame)
+		if _, err := io.CopyN(io.Discard, r, int64(n)); err != nil {
+			return frame{}, err
+		}
+		return frame{kind: head[4], skipped: int64(n)}, nil
 	}
 	data := make([]byte, n)
 	if _, err := io.ReadFull(r, data); err != nil {

@@ -14,7 +14,9 @@
 //                 'L' v1 result: JSON             'F' the invocation failed: error JSON
 //                 'H' v2 head: JSON {status, headers: [[name, value], ...]}
 //                 'B' v2 body bytes (raw, at most 1 MiB)   'Z' v2 body end   'X' v2 body failed: error JSON
-// Error JSON is {type, message, stack: ["at f (/site/netlify/functions/x.ts:3:9)", ...]}.
+// Error JSON is {type, message, stack: ["at f (/site/netlify/functions/x.ts:3:9)", ...]}, clipped
+// to stay far below the 6291556 bytes dev reads of a frame; only an 'L' result may be larger, and
+// dev then fails the invocation with Lambda's Function.ResponseSizeTooLarge.
 // One invocation at a time: a request that arrives early waits for the one before to finish.
 'use strict';
 
@@ -25,6 +27,8 @@ const [bundlePath, functionName, channel] = process.argv.slice(2);
 const EMPTY = Buffer.alloc(0);
 const MAX_CHUNK = 1 << 20;
 const NO_DEADLINE_MS = 2147483647; // setTimeout's largest delay
+const MAX_ERROR_TEXT = 64 << 10; // characters of an error's message, and of each stack line
+const MAX_STACK_LINES = 200;
 
 // ---- answers ---------------------------------------------------------------------------
 
@@ -72,7 +76,17 @@ function stackFrames(stack) {
   return frames;
 }
 
+function clip(text) {
+  if (text.length <= MAX_ERROR_TEXT) return text;
+  return `${text.slice(0, MAX_ERROR_TEXT)}… (${text.length - MAX_ERROR_TEXT} more characters)`;
+}
+
 function describe(err) {
+  const d = describeUnclipped(err);
+  return { type: clip(d.type), message: clip(d.message), stack: d.stack.slice(0, MAX_STACK_LINES).map(clip) };
+}
+
+function describeUnclipped(err) {
   if (err instanceof Error || (err && typeof err === 'object' && typeof err.message === 'string')) {
     let stack = [];
     try {

@@ -91,7 +91,7 @@ func (r *Runtime) spawn(node string, art *Artifact, opts functions.StartOptions)
 		return nil, err
 	}
 	cmd.Stdout, cmd.Stderr = stdoutW, stderrW
-	err = cmd.Start()
+	proc, err := functions.StartChild(cmd)
 	ch.started()
 	stdoutW.Close()
 	stderrW.Close()
@@ -105,6 +105,7 @@ func (r *Runtime) spawn(node string, art *Artifact, opts functions.StartOptions)
 	in := &instance{
 		fn:         art.fn,
 		cmd:        cmd,
+		proc:       proc,
 		ch:         ch,
 		output:     newOutput(opts.Log),
 		frames:     make(chan frame, 8),
@@ -127,6 +128,7 @@ func (r *Runtime) spawn(node string, art *Artifact, opts functions.StartOptions)
 type instance struct {
 	fn     *functions.Function
 	cmd    *exec.Cmd
+	proc   *functions.Child // cmd's process, in a group of its own that dies with dev
 	ch     *channel
 	output *output
 
@@ -148,8 +150,9 @@ type instance struct {
 	closeOnce sync.Once
 }
 
+// wait waits for the worker to end, and ends what the function started with it.
 func (in *instance) wait() {
-	in.cmd.Wait()
+	in.proc.Wait()
 	in.state = in.cmd.ProcessState
 	close(in.exited)
 }
@@ -194,6 +197,17 @@ func (in *instance) ready(ctx context.Context) error {
 
 // next returns the worker's next answer, or why there is none.
 func (in *instance) next(ctx context.Context) (frame, error) {
+	f, err := in.receive(ctx)
+	if err == nil && f.skipped > 0 && f.kind != frameResult {
+		// Only a result may be over maxFrame (see protocol.go): the worker is out of step.
+		in.abandoned.Store(true)
+		return frame{}, fmt.Errorf("the worker of %s sent a %d-byte %q frame, more than the %d bytes allowed", in.fn.Name, f.skipped, f.kind, maxFrame)
+	}
+	return f, err
+}
+
+// receive waits for the worker's next frame.
+func (in *instance) receive(ctx context.Context) (frame, error) {
 	select {
 	case f, ok := <-in.frames:
 		if ok {
@@ -298,6 +312,10 @@ func (in *instance) invoke(ctx context.Context, inv *functions.Invocation) (resp
 	}
 	switch f.kind {
 	case frameResult:
+		if f.skipped > 0 {
+			// As Lambda answers it; the worker is unharmed and serves the next call.
+			return nil, nil, functions.ResponseSizeTooLarge()
+		}
 		return &functions.Response{Lambda: json.RawMessage(f.data)}, nil, nil
 	case frameError:
 		return nil, nil, functionError(f.data)
@@ -399,6 +417,8 @@ func (in *instance) Close() error {
 	return nil
 }
 
+// stop ends the worker and everything in its process group: what the function started
+// ends with it, whether the worker exits by itself (wait kills the rest) or is signalled.
 func (in *instance) stop() {
 	select {
 	case <-in.exited: // idle, it ran its exit handlers
@@ -406,13 +426,13 @@ func (in *instance) stop() {
 	case <-time.After(idleExit):
 	}
 	// Windows has no SIGTERM: Signal fails there and the kill comes at once.
-	if in.cmd.Process.Signal(syscall.SIGTERM) == nil {
+	if in.proc.Signal(syscall.SIGTERM) == nil {
 		select {
 		case <-in.exited:
 			return
 		case <-time.After(killGrace):
 		}
 	}
-	in.cmd.Process.Kill()
+	in.proc.Signal(syscall.SIGKILL)
 	<-in.exited
 }

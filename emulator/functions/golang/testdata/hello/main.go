@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,7 +21,8 @@ import (
 )
 
 func handler(ctx context.Context, req events.APIGatewayProxyRequest) (*events.APIGatewayProxyResponse, error) {
-	switch req.Path {
+	// Called directly, the path is the case; over HTTP, the rest after the function's URL.
+	switch strings.TrimPrefix(req.Path, "/.netlify/functions/hello") {
 	case "/context":
 		return jsonResponse(contextReport(ctx))
 	case "/deadline":
@@ -35,13 +38,29 @@ func handler(ctx context.Context, req events.APIGatewayProxyRequest) (*events.AP
 		fmt.Fprintln(os.Stderr, "exiting with 3")
 		os.Exit(3)
 	case "/sleep":
+		fmt.Println("sleeping") // the invocation is in hand
 		time.Sleep(time.Minute)
+	case "/spawn":
+		self, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		child := exec.Command(self)
+		child.Env = []string{"HELLO_CHILD=1"}
+		if err := child.Start(); err != nil {
+			return nil, err
+		}
+		return jsonResponse(map[string]int{"pid": child.Process.Pid})
 	case "/log":
 		fmt.Println("to stdout")
 		log.Print("to stderr")
 		fmt.Print("no newline at the end")
 	case "/big":
-		return &events.APIGatewayProxyResponse{StatusCode: 200, Body: strings.Repeat("x", 7<<20)}, nil
+		n, err := strconv.Atoi(req.QueryStringParameters["n"])
+		if err != nil {
+			n = 7 << 20
+		}
+		return &events.APIGatewayProxyResponse{StatusCode: 200, Body: strings.Repeat("x", n)}, nil
 	}
 	return &events.APIGatewayProxyResponse{
 		StatusCode:        200,
@@ -82,5 +101,9 @@ func jsonResponse(v any) (*events.APIGatewayProxyResponse, error) {
 }
 
 func main() {
+	if os.Getenv("HELLO_CHILD") != "" { // started by /spawn
+		time.Sleep(5 * time.Minute)
+		return
+	}
 	lambda.Start(handler)
 }

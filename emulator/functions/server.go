@@ -96,6 +96,11 @@ type Server struct {
 	// built hears of each finished build, so that Watch watches the folders of the
 	// files it read outside the functions folder.
 	built chan struct{}
+	// Builds run under life, which Close ends, and Close waits for them, so that no
+	// build writes into the site after dev has stopped.
+	life   context.Context
+	stop   context.CancelFunc
+	builds sync.WaitGroup
 }
 
 // NewServer returns a server for opts; Load discovers and builds the functions.
@@ -106,9 +111,10 @@ func NewServer(opts Options) *Server {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
+	life, stop := context.WithCancel(context.Background())
 	return &Server{opts: opts, pools: map[string]*pool{}, conflicts: map[string]error{},
 		builders: map[Kind]chan struct{}{KindGo: make(chan struct{}, 2), KindJS: make(chan struct{}, 4)},
-		built:    make(chan struct{}, 1)}
+		built:    make(chan struct{}, 1), life: life, stop: stop}
 }
 
 // Load discovers the functions and starts building them; requests wait for builds.
@@ -217,8 +223,13 @@ func (s *Server) apply(ctx context.Context, d *Discovery, changed map[string]boo
 	}
 	s.mu.Unlock()
 
+	// A build outlives the request or watch event that started it, never the server.
+	s.builds.Add(len(build))
 	for _, p := range build {
-		go s.build(ctx, p)
+		go func() {
+			defer s.builds.Done()
+			s.build(s.life, p)
+		}()
 	}
 }
 
@@ -290,8 +301,10 @@ func (s *Server) prestart(ctx context.Context, p *pool) {
 	p.release(in, true)
 }
 
-// Close stops every function instance.
+// Close stops the builds under way, waits for them, and stops every function instance.
 func (s *Server) Close() {
+	s.stop()
+	s.builds.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, p := range s.pools {

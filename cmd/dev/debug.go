@@ -1,128 +1,67 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
-	"github.com/identity-dev/dev/emulator/config"
-	"github.com/identity-dev/dev/emulator/devserver"
-	"github.com/identity-dev/dev/emulator/functions"
+	"github.com/identity-dev/dev/emulator/devapi"
+	"github.com/identity-dev/dev/emulator/site"
 )
 
-type debugOptions struct {
-	io          streams
+// DebugOptions are dev debug's.
+type DebugOptions struct {
+	IO          streams
 	Dir         string
 	Functions   string
 	DebugPort   int
 	InspectPort int
 }
 
-func newDebugCmd(io streams) *cobra.Command {
-	o := &debugOptions{io: io}
+func newCmdDebug(f *factory) *cobra.Command {
+	o := &DebugOptions{IO: f.IO}
+	defaults := site.DefaultServeSettings()
 	cmd := &cobra.Command{
 		Use:   "debug",
 		Short: "Print editor configurations for attaching to functions run with dev serve --debug",
 		Long: `debug prints what an editor needs to attach to the functions dev serve runs under a
-debugger: the addresses come from the running dev serve of the site (.netlify/dev/state.json),
-or, with no server running, from the names you give and the default ports, as dev serve --debug
-would give them.`,
+debugger: the addresses come from the running dev serve of the site, or, with no server
+running, from the names you give and the default ports, as dev serve --debug would give them.`,
+		Example: `  dev debug vscode identity-signup   # a launch.json configuration
+  dev debug dlv                      # dlv connect lines for the running dev serve --debug`,
 	}
 	cmd.PersistentFlags().StringVar(&o.Dir, "dir", ".", "the site's root folder")
 	cmd.PersistentFlags().StringVar(&o.Functions, "functions", "", "the functions folder (default as dev serve finds it)")
-	cmd.PersistentFlags().IntVar(&o.DebugPort, "debug-port", devserver.DefaultDebugPort, "the first delve port, as given to dev serve")
-	cmd.PersistentFlags().IntVar(&o.InspectPort, "inspect-port", devserver.DefaultInspectPort, "the first Node inspector port, as given to dev serve")
+	cmd.PersistentFlags().IntVar(&o.DebugPort, "debug-port", defaults.DebugPort, "the first delve port, as given to dev serve")
+	cmd.PersistentFlags().IntVar(&o.InspectPort, "inspect-port", defaults.InspectPort, "the first Node inspector port, as given to dev serve")
 	for _, editor := range []struct{ name, short string }{
 		{"vscode", "a launch.json configuration for each debugged function"},
 		{"goland", "a GoLand/IntelliJ run configuration for each debugged Go function"},
 		{"dlv", "the dlv connect line for each debugged Go function, and Chrome's for JS"},
 	} {
-		editor := editor
 		cmd.AddCommand(&cobra.Command{
 			Use:   editor.name + " [FUNCTION...]",
 			Short: "Print " + editor.short,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				targets, site, err := o.targets(args)
+				s, err := f.OpenSite(o.Dir)
 				if err != nil {
 					return err
 				}
-				return printDebugConfig(o.io, editor.name, targets, site)
+				targets, err := s.DebugTargets(cmd.Context(), args, o.Functions, o.DebugPort, o.InspectPort)
+				if err != nil {
+					return err
+				}
+				return printDebugConfig(o.IO, editor.name, targets, s.Dir)
 			},
 		})
 	}
 	return cmd
 }
 
-// targets are the running server's debug targets, or the ones dev serve --debug NAME...
-// would give with the default ports.
-func (o *debugOptions) targets(names []string) ([]devserver.DebugTarget, string, error) {
-	siteDir, err := filepath.Abs(o.Dir)
-	if err != nil {
-		return nil, "", err
-	}
-	if st, err := devserver.ReadState(siteDir); err == nil && len(st.Debug) > 0 && serverAnswers(context.Background(), st.URL) {
-		return filterTargets(st.Debug, names), siteDir, nil
-	}
-	if len(names) == 0 {
-		return nil, "", fmt.Errorf("no dev serve --debug runs for %s: name the functions (dev debug vscode identity-signup), or start dev serve --debug NAME first", siteDir)
-	}
-	site, err := config.Load(siteDir)
-	if err != nil {
-		return nil, "", err
-	}
-	d, err := functions.Discover(siteDir, site.FunctionsDir(siteDir, o.Functions))
-	if err != nil {
-		return nil, "", err
-	}
-	goPort, jsPort := o.DebugPort, o.InspectPort
-	var out []devserver.DebugTarget
-	wanted := map[string]bool{}
-	for _, n := range names {
-		wanted[n] = true
-	}
-	for _, fn := range d.Functions {
-		if !wanted[fn.Name] && !wanted["all"] {
-			continue
-		}
-		port := &jsPort
-		if fn.Kind == functions.KindGo {
-			port = &goPort
-		}
-		rel, _ := filepath.Rel(siteDir, fn.Entry)
-		out = append(out, devserver.DebugTarget{Function: fn.Name, Runtime: fn.Kind, Addr: "127.0.0.1:" + strconv.Itoa(*port), Source: rel})
-		*port++
-		delete(wanted, fn.Name)
-	}
-	delete(wanted, "all")
-	for n := range wanted {
-		return nil, "", fmt.Errorf("no function %q in %s", n, site.FunctionsDir(siteDir, o.Functions))
-	}
-	return out, siteDir, nil
-}
-
-func filterTargets(all []devserver.DebugTarget, names []string) []devserver.DebugTarget {
-	if len(names) == 0 {
-		return all
-	}
-	want := map[string]bool{}
-	for _, n := range names {
-		want[n] = true
-	}
-	var out []devserver.DebugTarget
-	for _, t := range all {
-		if want[t.Function] {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-func printDebugConfig(io streams, editor string, targets []devserver.DebugTarget, siteDir string) error {
+func printDebugConfig(io streams, editor string, targets []devapi.DebugTarget, siteDir string) error {
 	sort.Slice(targets, func(i, j int) bool { return targets[i].Function < targets[j].Function })
 	switch editor {
 	case "vscode":
@@ -147,7 +86,7 @@ func printDebugConfig(io streams, editor string, targets []devserver.DebugTarget
 		configs := []launch{}
 		for _, t := range targets {
 			host, port := splitAddr(t.Addr)
-			if t.Runtime == functions.KindGo {
+			if t.Runtime == devapi.RuntimeGo {
 				// Functions are built from your files in place, so their paths already match.
 				configs = append(configs, launch{Name: "dev: " + t.Function + " (Go)", Type: "go", Request: "attach", Mode: "remote",
 					Host: host, Port: port, SubstitutePath: []substitute{{From: "${workspaceFolder}", To: siteDir}}})
@@ -166,7 +105,7 @@ func printDebugConfig(io streams, editor string, targets []devserver.DebugTarget
 		}{"0.2.0", configs})
 	case "goland":
 		for _, t := range targets {
-			if t.Runtime != functions.KindGo {
+			if t.Runtime != devapi.RuntimeGo {
 				fmt.Fprintf(io.Out, "<!-- %s is a JS function: in GoLand/WebStorm add an \"Attach to Node.js/Chrome\" configuration on %s -->\n", t.Function, t.Addr)
 				continue
 			}
@@ -184,7 +123,7 @@ func printDebugConfig(io streams, editor string, targets []devserver.DebugTarget
 		return nil
 	default:
 		for _, t := range targets {
-			if t.Runtime == functions.KindGo {
+			if t.Runtime == devapi.RuntimeGo {
 				fmt.Fprintf(io.Out, "dlv connect %s    # %s (%s)\n", t.Addr, t.Function, t.Source)
 			} else {
 				fmt.Fprintf(io.Out, "chrome://inspect → Configure… → %s    # %s (%s); or node inspect %s\n", t.Addr, t.Function, t.Source, t.Addr)

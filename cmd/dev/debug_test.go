@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/identity-dev/dev/emulator/devserver"
+	"github.com/identity-dev/dev/emulator/devapi"
 )
 
 func TestDebugConfigurations(t *testing.T) {
@@ -36,7 +36,7 @@ func TestDebugConfigurations(t *testing.T) {
 	}
 	// A running dev serve's own addresses win.
 	url := serveSite(t, dir)
-	remove, err := devserver.WriteState(dir, url, devserver.DebugTarget{Function: "echo", Runtime: "js", Addr: "127.0.0.1:9555", Source: "netlify/functions/echo.js"})
+	remove, err := devapi.WriteState(dir, devapi.State{URL: url, Debug: []devapi.DebugTarget{{Function: "echo", Runtime: "js", Addr: "127.0.0.1:9555", Source: "netlify/functions/echo.js"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,107 +14,130 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/identity-dev/dev/emulator/journal"
+	"github.com/identity-dev/dev/emulator/devapi"
 )
 
-type eventsOptions struct {
-	io       streams
+// EventsOptions are dev events'.
+type EventsOptions struct {
+	IO       streams
 	URL      string
+	Dir      string
 	JSON     bool
-	Kind     string
-	Function string
-	User     string
-	Limit    int
+	Query    devapi.EventsQuery
+	Function string // replay: send it to this function instead
+	client   func(ctx context.Context, url, dir string) (*devapi.Client, error)
 }
 
-func newEventsCmd(io streams) *cobra.Command {
-	opts := &eventsOptions{io: io}
+func newCmdEvents(f *factory) *cobra.Command {
+	opts := &EventsOptions{IO: f.IO, client: f.Client}
 	cmd := &cobra.Command{
 		Use:   "events",
 		Short: "The journal of a running dev serve: hook requests, webhook deliveries, function calls",
+		Example: `  dev events list --kind hook --user ann@example.com
+  dev events show 3f1c…            # one entry with its exact request and answer
+  dev events replay 3f1c… --function identity-signup`,
 	}
-	cmd.PersistentFlags().StringVar(&opts.URL, "url", "", "the running dev serve (default: the one of the site in this folder, else http://127.0.0.1:8888)")
+	addServerFlags(cmd, &opts.URL, &opts.Dir)
 	cmd.PersistentFlags().BoolVar(&opts.JSON, "json", false, "print JSON")
 
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List journal entries, newest first",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runEventsList(cmd.Context(), opts) },
+		Use:     "list",
+		Short:   "List journal entries, newest first",
+		Example: "  dev events list --kind hook --function identity-signup --limit 20",
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runEventsList(cmd.Context(), opts) },
 	}
-	list.Flags().StringVar(&opts.Kind, "kind", "", "hook, webhook or function")
-	list.Flags().StringVar(&opts.Function, "function", "", "only this function")
-	list.Flags().StringVar(&opts.User, "user", "", "only this user (email or id)")
-	list.Flags().IntVar(&opts.Limit, "limit", 50, "at most this many")
+	list.Flags().StringVar(&opts.Query.Kind, "kind", "", "hook, webhook or function")
+	list.Flags().StringVar(&opts.Query.Function, "function", "", "only this function")
+	list.Flags().StringVar(&opts.Query.User, "user", "", "only this user (email or id)")
+	list.Flags().IntVar(&opts.Query.Limit, "limit", 50, "at most this many")
 
 	show := &cobra.Command{
-		Use:   "show ID",
-		Short: "Show one entry with its exact request and response",
-		Args:  cobra.ExactArgs(1),
-		RunE:  func(cmd *cobra.Command, args []string) error { return runEventsShow(cmd.Context(), opts, args[0]) },
+		Use:     "show ID",
+		Short:   "Show one entry with its exact request and response",
+		Example: "  dev events show 3f1c2a… --json > entry.json",
+		Args:    cobra.ExactArgs(1),
+		RunE:    func(cmd *cobra.Command, args []string) error { return runEventsShow(cmd.Context(), opts, args[0]) },
 	}
 
-	var function string
 	replay := &cobra.Command{
-		Use:   "replay ID",
-		Short: "Send a recorded hook request again, re-signed, and show the new answer beside the old",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runEventsReplay(cmd.Context(), opts, args[0], function)
-		},
+		Use:     "replay ID",
+		Short:   "Send a recorded hook request again, re-signed, and show the new answer beside the old",
+		Example: "  dev events replay 3f1c2a… --function identity-signup",
+		Args:    cobra.ExactArgs(1),
+		RunE:    func(cmd *cobra.Command, args []string) error { return runEventsReplay(cmd.Context(), opts, args[0]) },
 	}
-	replay.Flags().StringVar(&function, "function", "", "send it to this function instead")
+	replay.Flags().StringVar(&opts.Function, "function", "", "send it to this function instead")
 	cmd.AddCommand(list, show, replay)
 	return cmd
 }
 
-func runEventsList(ctx context.Context, o *eventsOptions) error {
-	q := url.Values{}
-	for k, v := range map[string]string{"kind": o.Kind, "function": o.Function, "user": o.User} {
-		if v != "" {
-			q.Set(k, v)
+func runEventsList(ctx context.Context, o *EventsOptions) error {
+	c, err := o.client(ctx, o.URL, o.Dir)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		v := url.Values{}
+		for k, s := range map[string]string{"kind": o.Query.Kind, "function": o.Query.Function, "user": o.Query.User} {
+			if s != "" {
+				v.Set(k, s)
+			}
 		}
+		v.Set("limit", fmt.Sprint(o.Query.Limit))
+		return writeRaw(ctx, c, o.IO.Out, "/events?"+v.Encode())
 	}
-	q.Set("limit", fmt.Sprint(o.Limit))
-	var entries []journal.Entry
-	if done, err := fetchData(ctx, o.io.Out, o.JSON, http.MethodGet, o.URL, "/events?"+q.Encode(), &entries); done || err != nil {
+	page, err := c.Events(ctx, o.Query)
+	if err != nil {
 		return err
 	}
-	if len(entries) == 0 {
-		_, err := fmt.Fprintln(o.io.Out, "Nothing journaled yet.")
+	if len(page.Entries) == 0 {
+		_, err := fmt.Fprintln(o.IO.Out, "Nothing journaled yet.")
 		return err
 	}
-	tw := tabwriter.NewWriter(o.io.Out, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tTIME\tKIND\tTARGET\tEVENT\tUSER\tATTEMPT\tOUTCOME\tSTATUS\tMS")
-	for _, e := range entries {
+	for _, e := range page.Entries {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\n", e.ID, e.CreatedAt.Local().Format("15:04:05"), e.Kind,
-			targetOf(&e), dash(e.Event), dash(e.UserEmail), attemptOf(&e), e.Outcome, statusOf(e.Response), e.DurationMS)
+			targetOf(e), dash(e.Event), dash(e.UserEmail), attemptOf(e), e.Outcome, statusOf(e.Response), e.DurationMS)
 	}
 	return tw.Flush()
 }
 
-func runEventsShow(ctx context.Context, o *eventsOptions, id string) error {
-	var e journal.Entry
-	if done, err := fetchData(ctx, o.io.Out, o.JSON, http.MethodGet, o.URL, "/events/"+url.PathEscape(id), &e); done || err != nil {
+func runEventsShow(ctx context.Context, o *EventsOptions, id string) error {
+	c, err := o.client(ctx, o.URL, o.Dir)
+	if err != nil {
 		return err
 	}
-	printEntry(o.io.Out, &e)
+	if o.JSON {
+		return writeRaw(ctx, c, o.IO.Out, "/events/"+url.PathEscape(id))
+	}
+	e, err := c.Event(ctx, id)
+	if err != nil {
+		return err
+	}
+	printEntry(o.IO.Out, e)
 	return nil
 }
 
-func runEventsReplay(ctx context.Context, o *eventsOptions, id, function string) error {
-	path := "/events/" + url.PathEscape(id) + "/replay"
-	if function != "" {
-		path += "?function=" + url.QueryEscape(function)
-	}
-	var pair struct{ Old, New journal.Entry }
-	if done, err := fetchData(ctx, o.io.Out, o.JSON, http.MethodPost, o.URL, path, &pair); done || err != nil {
+func runEventsReplay(ctx context.Context, o *EventsOptions, id string) error {
+	c, err := o.client(ctx, o.URL, o.Dir)
+	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(o.io.Out, 0, 4, 2, ' ', 0)
+	pair, err := c.Replay(ctx, id, o.Function)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		enc := json.NewEncoder(o.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(pair)
+	}
+	tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "\tRECORDED\tREPLAYED")
 	fmt.Fprintf(tw, "entry\t%s\t%s\n", pair.Old.ID, pair.New.ID)
-	fmt.Fprintf(tw, "target\t%s\t%s\n", targetOf(&pair.Old), targetOf(&pair.New))
+	fmt.Fprintf(tw, "target\t%s\t%s\n", targetOf(pair.Old), targetOf(pair.New))
 	fmt.Fprintf(tw, "outcome\t%s\t%s\n", pair.Old.Outcome, pair.New.Outcome)
 	fmt.Fprintf(tw, "status\t%s\t%s\n", statusOf(pair.Old.Response), statusOf(pair.New.Response))
 	fmt.Fprintf(tw, "duration\t%.1f ms\t%.1f ms\n", pair.Old.DurationMS, pair.New.DurationMS)
@@ -127,7 +151,17 @@ func runEventsReplay(ctx context.Context, o *eventsOptions, id, function string)
 	return nil
 }
 
-func printEntry(w io.Writer, e *journal.Entry) {
+// writeRaw prints a dev API answer as it came, for --json.
+func writeRaw(ctx context.Context, c *devapi.Client, w io.Writer, path string) error {
+	raw, err := c.Raw(ctx, path)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(raw)
+	return err
+}
+
+func printEntry(w io.Writer, e *devapi.Entry) {
 	fmt.Fprintf(w, "%s  %s  %s  %s\n", e.ID, e.CreatedAt.Local().Format(time.DateTime), e.Kind, targetOf(e))
 	if e.Event != "" {
 		fmt.Fprintf(w, "event %s for %s (%s), attempt %s\n", e.Event, e.UserEmail, e.UserID, attemptOf(e))
@@ -163,7 +197,7 @@ func sortedHeaderKeys(h http.Header) []string {
 	return keys
 }
 
-func targetOf(e *journal.Entry) string {
+func targetOf(e *devapi.Entry) string {
 	if e.Function != "" {
 		return e.Function
 	}
@@ -173,21 +207,21 @@ func targetOf(e *journal.Entry) string {
 	return e.Request.URL
 }
 
-func attemptOf(e *journal.Entry) string {
+func attemptOf(e *devapi.Entry) string {
 	if e.Attempts == 0 {
 		return "-"
 	}
 	return fmt.Sprintf("%d/%d", e.Attempt, e.Attempts)
 }
 
-func statusOf(r *journal.Response) string {
+func statusOf(r *devapi.Response) string {
 	if r == nil {
 		return "-"
 	}
 	return fmt.Sprint(r.Status)
 }
 
-func bodyOf(r *journal.Response) string {
+func bodyOf(r *devapi.Response) string {
 	if r == nil || len(r.Body) == 0 {
 		return "(empty)"
 	}

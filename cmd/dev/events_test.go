@@ -9,9 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/identity-dev/dev/emulator/devserver"
-	"github.com/identity-dev/dev/emulator/hooks"
 	"github.com/identity-dev/dev/emulator/journal"
+	"github.com/identity-dev/dev/emulator/site"
 )
 
 func TestEventsListShowReplay(t *testing.T) {
@@ -25,8 +24,8 @@ func TestEventsListShowReplay(t *testing.T) {
 		io.WriteString(w, `{"user_metadata":{"replayed":true}}`)
 	}))
 	defer receiver.Close()
-	srv := startServer(t, devserver.Options{
-		Webhook: &hooks.Webhook{URL: receiver.URL + "/hook", Secret: "s", Events: []string{"validate"}},
+	srv := startServer(t, "", func(set *site.ServeSettings) {
+		set.WebhookURL, set.WebhookSecret, set.WebhookEvents = receiver.URL+"/hook", "s", []string{"validate"}
 	})
 	resp, err := http.Post(srv.URL()+"/.netlify/identity/signup", "application/json", strings.NewReader(`{"email":"ev@example.com","password":"pw"}`))
 	if err != nil {

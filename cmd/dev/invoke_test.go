@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,12 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/identity-dev/dev/emulator/config"
+	"github.com/identity-dev/dev/emulator/devapi"
 	"github.com/identity-dev/dev/emulator/devserver"
-	"github.com/identity-dev/dev/emulator/functions"
-	"github.com/identity-dev/dev/emulator/functions/nodejs"
 	"github.com/identity-dev/dev/emulator/invoke"
-	"github.com/identity-dev/dev/emulator/term"
+	"github.com/identity-dev/dev/emulator/site"
 	"github.com/identity-dev/dev/emulator/tokens"
 	"github.com/identity-dev/dev/fixtures"
 )
@@ -39,32 +35,7 @@ func serveSite(t *testing.T, dir string) string {
 
 func serveSiteServer(t *testing.T, dir string) *devserver.Server {
 	t.Helper()
-	site, err := config.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return startServer(t, devserver.Options{
-		SiteDir: dir, FunctionsDir: site.FunctionsDir(dir, ""),
-		Runtimes:    map[functions.Kind]functions.Runtime{functions.KindJS: nodejs.New(nodejs.Options{})},
-		Autoconfirm: true,
-	})
-}
-
-// startServer runs a dev serve in process until the test ends.
-func startServer(t *testing.T, opts devserver.Options) *devserver.Server {
-	t.Helper()
-	if opts.Log == nil {
-		opts.Log = term.NewLogger(io.Discard)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := devserver.New(ctx, opts)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	go srv.Serve(ctx)
-	t.Cleanup(func() { cancel(); srv.Close() })
-	return srv
+	return startServer(t, dir, func(set *site.ServeSettings) { set.Autoconfirm = true })
 }
 
 func invokeJSON(t *testing.T, args ...string) (*invoke.Result, error) {
@@ -107,7 +78,7 @@ func TestInvokeStandaloneAndThroughServerGiveTheSameInput(t *testing.T) {
 	if err != nil || !strings.Contains(out, "identity-signup") {
 		t.Fatalf("journal: %v %s", err, out)
 	}
-	remove, err := devserver.WriteState(dir, url)
+	remove, err := devapi.WriteState(dir, devapi.State{URL: url})
 	if err != nil {
 		t.Fatal(err)
 	}

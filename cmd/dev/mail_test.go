@@ -6,12 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/identity-dev/dev/emulator/devserver"
 	"github.com/identity-dev/dev/emulator/identity"
 )
 
 func TestMailShowsCapturedMail(t *testing.T) {
-	srv := startServer(t, devserver.Options{})
+	srv := startServer(t, "", nil)
 
 	_, _, err := runCmd(t, "mail", "--url", srv.URL())
 	if err != nil {

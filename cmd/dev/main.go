@@ -22,7 +22,7 @@ func main() {
 	defer stop()
 	// What commands print as text (bodies, addresses, mail) reaches the terminal with
 	// its control characters escaped; the log escapes its own fields.
-	root := newRootCmd(streams{In: os.Stdin, Out: term.TextWriter(os.Stdout), Err: os.Stderr})
+	root := newRootCmd(newFactory(streams{In: os.Stdin, Out: term.TextWriter(os.Stdout), Err: os.Stderr}))
 	if err := root.ExecuteContext(ctx); err != nil {
 		var exit *exitError
 		if errors.As(err, &exit) {

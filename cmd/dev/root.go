@@ -1,22 +1,42 @@
 package main
 
 import (
+	"context"
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/identity-dev/dev/emulator/devapi"
+	"github.com/identity-dev/dev/emulator/site"
 )
 
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
 var version = "dev"
 
-// streams are where a command reads and writes, injected so commands test without a terminal.
+// streams are where a command reads and writes; tests give buffers.
 type streams struct {
 	In  io.Reader
 	Out io.Writer
 	Err io.Writer
 }
 
-func newRootCmd(io streams) *cobra.Command {
+// factory is what every command takes from outside, built once (GitHub CLI's
+// cmdutil.Factory): the streams, and the ways to a site and to a running dev serve.
+// Tests give their own.
+type factory struct {
+	IO      streams
+	Version string
+	// OpenSite reads the site in a folder.
+	OpenSite func(dir string) (*site.Site, error)
+	// Client finds the dev serve at url, or the running one of the site in dir.
+	Client func(ctx context.Context, url, dir string) (*devapi.Client, error)
+}
+
+func newFactory(io streams) *factory {
+	return &factory{IO: io, Version: version, OpenSite: site.Open, Client: site.Client}
+}
+
+func newRootCmd(f *factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "dev",
 		Short: "Netlify Identity and Functions on your machine, as production runs them",
@@ -24,23 +44,24 @@ func newRootCmd(io streams) *cobra.Command {
 so identity event functions can be written, replayed and debugged before deploying.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version,
+		Version:       f.Version,
 	}
-	root.SetIn(io.In)
-	root.SetOut(io.Out)
-	root.SetErr(io.Err)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.Err)
 	root.SetVersionTemplate("{{.Version}}\n")
-	root.AddCommand(newServeCmd(io, nil), newVersionCmd(io), newMailCmd(io), newEventsCmd(io), newPayloadCmd(io), newInvokeCmd(io), newDebugCmd(io))
+	root.AddCommand(newCmdServe(f, nil), newCmdVersion(f), newCmdMail(f, nil), newCmdEvents(f), newCmdPayload(f),
+		newCmdInvoke(f, nil), newCmdDebug(f))
 	return root
 }
 
-func newVersionCmd(io streams) *cobra.Command {
+func newCmdVersion(f *factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of dev",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := io.Out.Write([]byte(version + "\n"))
+			_, err := io.WriteString(f.IO.Out, f.Version+"\n")
 			return err
 		},
 	}

@@ -8,16 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-func runCmd(t *testing.T, args ...string) (string, string, error) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	root := newRootCmd(streams{In: strings.NewReader(""), Out: &out, Err: &errb})
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	return out.String(), errb.String(), err
-}
+	"github.com/identity-dev/dev/emulator/site"
+)
 
 func TestVersion(t *testing.T) {
 	out, _, err := runCmd(t, "version")
@@ -26,11 +19,12 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-func serveOptionsFor(t *testing.T, dir string, args ...string) (*serveOptions, error) {
+// serveOptionsFor parses dev serve's command line for a site, without serving.
+func serveOptionsFor(t *testing.T, dir string, args ...string) (*site.ServeSettings, error) {
 	t.Helper()
-	var got *serveOptions
-	cmd := newServeCmd(streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}, func(_ context.Context, o *serveOptions) error {
-		got = o
+	var got *site.ServeSettings
+	cmd := newCmdServe(newFactory(streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}), func(_ context.Context, o *ServeOptions) error {
+		got = &o.Settings
 		return nil
 	})
 	cmd.SetArgs(append([]string{"--dir", dir}, args...))

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/identity-dev/dev/emulator/devapi"
 	"github.com/identity-dev/dev/emulator/hooks"
 	"github.com/identity-dev/dev/emulator/identity"
 	"github.com/identity-dev/dev/emulator/journal"
@@ -250,7 +251,7 @@ func TestHookMomentsRecoveryDeletionReplayAndHistory(t *testing.T) {
 	if r := srv.do(t, "DELETE", srv.identityURL("/admin/users/"+list.Users[0].ID), "", "Authorization: Bearer "+admin); r.Status != 200 || string(r.Body) != "{}" {
 		t.Fatalf("%d %s", r.Status, r.Body)
 	}
-	var history []HookHistory
+	var history []devapi.HookHistory
 	srv.do(t, "GET", srv.URL()+"/.netlify/dev/api/events/summary?user=rec@allowed.test", "").json(t, &history)
 	if len(history) != 3 || history[0].Event != "validate" || history[1].Event != "signup" || history[1].Target != "identity-signup" ||
 		history[1].Last != "pass" || history[2].Event != "userdeleted" || history[2].Outcomes["reject"] != 3 {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/identity-dev/dev/emulator/devapi"
 	"github.com/identity-dev/dev/emulator/functions"
 	"github.com/identity-dev/dev/emulator/identity"
 	"github.com/identity-dev/dev/emulator/identity/store"
@@ -20,33 +21,31 @@ import (
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(IdentityPrefix+"/", http.StripPrefix(IdentityPrefix, s.api))
-	mux.HandleFunc("GET /.netlify/dev/api/mail", s.listMail)
-	mux.HandleFunc("DELETE /.netlify/dev/api/mail", s.clearMail)
-	mux.HandleFunc("POST /.netlify/dev/api/reset", s.reset)
-	mux.HandleFunc("GET /.netlify/dev/api/functions", s.listFunctions)
+	mux.HandleFunc("GET "+devapi.Prefix+"/mail", s.listMail)
+	mux.HandleFunc("DELETE "+devapi.Prefix+"/mail", s.clearMail)
+	mux.HandleFunc("POST "+devapi.Prefix+"/reset", s.reset)
+	mux.HandleFunc("GET "+devapi.Prefix+"/functions", s.listFunctions)
 	mux.HandleFunc("GET "+identity.ProviderPath+"{provider}", s.oauthProvider)
 	mux.HandleFunc("POST "+identity.ProviderPath+"{provider}", s.oauthProvider)
-	mux.HandleFunc("GET /.netlify/dev/api/events", s.listEvents)
-	mux.HandleFunc("GET /.netlify/dev/api/events/summary", s.eventSummary)
-	mux.HandleFunc("POST /.netlify/dev/api/invoke", s.invoke)
-	mux.HandleFunc("GET /.netlify/dev/api/events/{id}", s.getEvent)
-	mux.HandleFunc("POST /.netlify/dev/api/events/{id}/replay", s.replayEvent)
+	mux.HandleFunc("GET "+devapi.Prefix+"/events", s.listEvents)
+	mux.HandleFunc("GET "+devapi.Prefix+"/events/summary", s.eventSummary)
+	mux.HandleFunc("POST "+devapi.Prefix+"/invoke", s.invoke)
+	mux.HandleFunc("GET "+devapi.Prefix+"/events/{id}", s.getEvent)
+	mux.HandleFunc("POST "+devapi.Prefix+"/events/{id}/replay", s.replayEvent)
 	if s.fns != nil {
 		mux.Handle(functions.Prefix, s.fns)
 	}
 	if s.opts.PublishDir != "" {
 		mux.Handle("/", newStaticSite(s.opts.PublishDir, s.opts.SiteDir, s.opts.FunctionsDir, s.opts.DB))
 	}
-	mux.HandleFunc("/.netlify/dev/api/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(devapi.Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{Code: http.StatusNotFound, Msg: "No dev API at " + r.URL.Path + "; see the dev API in docs/configuration.md"})
 	})
 	return mux
 }
 
-type apiError struct {
-	Code int    `json:"code"`
-	Msg  string `json:"msg"`
-}
+// apiError is the dev API's error answer.
+type apiError = devapi.Error
 
 // GET /.netlify/dev/api/mail[?to=EMAIL]: captured mail, newest first.
 func (s *Server) listMail(w http.ResponseWriter, r *http.Request) {
@@ -160,16 +159,6 @@ func (s *Server) invokeEnv() invoke.Env {
 	}
 }
 
-// HookHistory sums up one user's identity events for one target.
-type HookHistory struct {
-	Event    string         `json:"event"`
-	Target   string         `json:"target"`
-	Calls    int            `json:"calls"`
-	Outcomes map[string]int `json:"outcomes"`
-	Last     string         `json:"last_outcome"`
-	LastAt   string         `json:"last_at"`
-}
-
 // GET /.netlify/dev/api/events/summary?user=EMAIL|ID: a user's hook history, per event
 // and target, oldest first.
 func (s *Server) eventSummary(w http.ResponseWriter, r *http.Request) {
@@ -184,8 +173,8 @@ func (s *Server) eventSummary(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, apiError{Code: 500, Msg: "read journal: " + err.Error()})
 		return
 	}
-	out := []*HookHistory{}
-	index := map[string]*HookHistory{}
+	out := []*devapi.HookHistory{}
+	index := map[string]*devapi.HookHistory{}
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
 		if e.Kind == journal.KindFunction {
@@ -197,7 +186,7 @@ func (s *Server) eventSummary(w http.ResponseWriter, r *http.Request) {
 		}
 		h := index[e.Event+" "+target]
 		if h == nil {
-			h = &HookHistory{Event: e.Event, Target: target, Outcomes: map[string]int{}}
+			h = &devapi.HookHistory{Event: e.Event, Target: target, Outcomes: map[string]int{}}
 			index[e.Event+" "+target] = h
 			out = append(out, h)
 		}
@@ -227,7 +216,7 @@ func (s *Server) replayEvent(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnprocessableEntity, apiError{Code: 422, Msg: "replay " + old.ID + ": " + err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]*journal.Entry{"old": old, "new": fresh})
+	writeJSON(w, http.StatusOK, devapi.Replay{Old: old, New: fresh})
 }
 
 // entry loads the journal entry {id}, or answers 404 or 500.

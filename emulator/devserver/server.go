@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/identity-dev/dev/emulator/devapi"
 	"github.com/identity-dev/dev/emulator/functions"
 	"github.com/identity-dev/dev/emulator/hooks"
 	"github.com/identity-dev/dev/emulator/identity"
@@ -31,7 +32,7 @@ type Options struct {
 	// AllowedHosts are names besides this machine's that may reach the server in a
 	// Host header ("name", or ".name" for it and its subdomains).
 	AllowedHosts  []string
-	Port          int    // 8888; 0 picks a free port
+	Port          int    // 0 picks a free port (dev serve gives devapi.DefaultPort)
 	SiteURL       string // defaults to the server's own URL
 	JWTSecret     string // random, or the one kept in DB
 	DB            string // ":memory:" or a file
@@ -88,7 +89,7 @@ type Server struct {
 // New opens the store and listens; Serve then answers requests.
 func New(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Host == "" {
-		opts.Host = "127.0.0.1"
+		opts.Host = devapi.DefaultHost
 	}
 	var dlv string
 	if len(opts.Debug) > 0 {
@@ -246,7 +247,7 @@ func setEnv(env []string, key, value string) []string {
 	return append(out, key+"="+value)
 }
 
-// URL is the server's base URL, e.g. http://127.0.0.1:8888.
+// URL is the server's base URL, such as devapi.DefaultURL.
 func (s *Server) URL() string { return s.url }
 
 // API is the identity API.

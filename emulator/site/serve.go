@@ -1,0 +1,225 @@
+package site
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/identity-dev/dev/emulator/devapi"
+	"github.com/identity-dev/dev/emulator/devserver"
+	"github.com/identity-dev/dev/emulator/functions"
+	"github.com/identity-dev/dev/emulator/hooks"
+	"github.com/identity-dev/dev/emulator/identity"
+	"github.com/identity-dev/dev/emulator/term"
+)
+
+// ServeSettings are dev serve's settings. Their names are the flags'.
+type ServeSettings struct {
+	Host          string
+	AllowHosts    []string
+	Port          int
+	SiteURL       string
+	JWTSecret     string
+	DB            string
+	Autoconfirm   bool
+	DisableSignup bool
+	External      []string
+	BcryptCost    int
+	WebhookURL    string
+	WebhookSecret string
+	WebhookEvents []string
+	HookAttempts  int
+	HookTimeout   time.Duration
+	GoTrueProfile string
+
+	Functions           string
+	FunctionTimeout     time.Duration
+	FunctionConcurrency int
+
+	Debug       []string
+	DebugPort   int
+	InspectPort int
+	DebugWait   bool
+	Debugger    string
+
+	Version string
+}
+
+// DefaultServeSettings are what dev serve does when neither a flag nor netlify.toml says.
+func DefaultServeSettings() ServeSettings {
+	return ServeSettings{
+		Host: devapi.DefaultHost, Port: devapi.DefaultPort, DB: ":memory:",
+		BcryptCost: identity.DefaultBcryptCost, WebhookEvents: []string{"validate", "signup", "login"},
+		HookAttempts: hooks.DefaultAttempts, HookTimeout: hooks.DefaultTimeout, GoTrueProfile: "current",
+		FunctionTimeout: functions.DefaultTimeout, FunctionConcurrency: functions.DefaultConcurrency,
+		DebugPort: devserver.DefaultDebugPort, InspectPort: devserver.DefaultInspectPort, Debugger: "delve",
+	}
+}
+
+// Events are the identity events GoTrue delivers, in the order it names them.
+var Events = []identity.Event{identity.EventValidate, identity.EventSignup, identity.EventLogin, identity.EventUserModified, identity.EventUserDeleted}
+
+// Providers are the external providers GoTrue knows.
+var Providers = identity.Providers
+
+// Settle fills every setting the command line did not give (given reports whether a
+// flag was) from netlify.toml, and checks them all: flags, then netlify.toml, then
+// defaults.
+func (s *Site) Settle(set *ServeSettings, given func(flag string) bool) error {
+	dev, id := s.Config.Dev, s.Config.Dev.Identity
+	take := func(flag string) bool { return !given(flag) }
+	if dev.AllowedHosts != nil && take("allow-host") {
+		set.AllowHosts = dev.AllowedHosts
+	}
+	if dev.Port != nil && take("port") {
+		set.Port = *dev.Port
+	}
+	if id.SiteURL != nil && take("site-url") {
+		set.SiteURL = *id.SiteURL
+	}
+	if id.JWTSecret != nil && take("jwt-secret") {
+		set.JWTSecret = *id.JWTSecret
+	}
+	if id.DB != nil && take("db") {
+		set.DB = *id.DB
+	}
+	if id.Autoconfirm != nil && take("autoconfirm") {
+		set.Autoconfirm = *id.Autoconfirm
+	}
+	if id.DisableSignup != nil && take("disable-signup") {
+		set.DisableSignup = *id.DisableSignup
+	}
+	if id.BcryptCost != nil && take("bcrypt-cost") {
+		set.BcryptCost = *id.BcryptCost
+	}
+	if id.External != nil && take("external") {
+		set.External = id.External
+	}
+	if id.GoTrueProfile != nil && take("gotrue-profile") {
+		set.GoTrueProfile = *id.GoTrueProfile
+	}
+	if id.WebhookURL != nil && take("webhook-url") {
+		set.WebhookURL = *id.WebhookURL
+	}
+	if id.WebhookSecret != nil && take("webhook-secret") {
+		set.WebhookSecret = *id.WebhookSecret
+	}
+	if id.WebhookEvents != nil && take("webhook-events") {
+		set.WebhookEvents = id.WebhookEvents
+	}
+	return set.validate()
+}
+
+func (o *ServeSettings) validate() error {
+	if o.BcryptCost < 4 || o.BcryptCost > 31 {
+		return fmt.Errorf("--bcrypt-cost %d is out of range: use 4 (fast, the default) to 31", o.BcryptCost)
+	}
+	if o.GoTrueProfile != "current" && o.GoTrueProfile != "2024" {
+		return fmt.Errorf("--gotrue-profile %q: use current (GoTrue since March 2026) or 2024", o.GoTrueProfile)
+	}
+	if o.Debugger != "delve" && o.Debugger != "dlv" {
+		return fmt.Errorf("--debugger %q: use delve (built into dev) or dlv (the dlv on PATH)", o.Debugger)
+	}
+	if o.FunctionTimeout <= 0 {
+		return fmt.Errorf("--function-timeout %s: give a positive duration such as 10s", o.FunctionTimeout)
+	}
+	if o.FunctionConcurrency < 1 {
+		return fmt.Errorf("--function-concurrency %d: at least one instance is needed", o.FunctionConcurrency)
+	}
+	if o.HookAttempts < 1 {
+		return fmt.Errorf("--hook-attempts %d: at least one attempt is needed (production makes 3)", o.HookAttempts)
+	}
+	if o.HookTimeout <= 0 {
+		return fmt.Errorf("--hook-timeout %s: give a positive duration such as 5s", o.HookTimeout)
+	}
+	if o.WebhookURL != "" {
+		u, err := url.Parse(o.WebhookURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--webhook-url %q is not an http(s) URL", o.WebhookURL)
+		}
+	}
+	for _, e := range o.WebhookEvents {
+		if !knownEvent(e) {
+			return fmt.Errorf("--webhook-events %q: GoTrue's webhook events are validate, signup, login, usermodified and userdeleted", e)
+		}
+	}
+	for _, h := range o.AllowHosts {
+		if h == "" || strings.ContainsAny(h, "/:@ \t") {
+			return fmt.Errorf("--allow-host %q: give a host name such as myapp.test (or .myapp.test for it and its subdomains), without scheme or port", h)
+		}
+	}
+	for _, p := range o.External {
+		if !knownProvider(p) {
+			return fmt.Errorf("--external %q is not a provider GoTrue knows: use github, gitlab, bitbucket, google or facebook", p)
+		}
+	}
+	return nil
+}
+
+func knownEvent(name string) bool {
+	for _, e := range Events {
+		if string(e) == name {
+			return true
+		}
+	}
+	return false
+}
+
+func knownProvider(name string) bool {
+	for _, p := range identity.Providers {
+		if p == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Serve builds dev serve for the site with set and starts listening; Serve on the
+// result answers until ctx ends. The running server is recorded in the site, so that
+// commands find it; stop removes the record and closes the server.
+func (s *Site) Serve(ctx context.Context, set ServeSettings, log *term.Logger) (srv *devserver.Server, stop func(), err error) {
+	fnDir := s.FunctionsDir(set.Functions)
+	opts := devserver.Options{
+		SiteDir: s.Dir, FunctionsDir: fnDir, PublishDir: s.PublishDir(), Runtimes: runtimes(),
+		FunctionTimeout: set.FunctionTimeout, FunctionConcurrency: set.FunctionConcurrency,
+		Host: set.Host, AllowedHosts: set.AllowHosts, Port: set.Port, SiteURL: set.SiteURL, JWTSecret: set.JWTSecret, DB: set.DB,
+		Autoconfirm: set.Autoconfirm, DisableSignup: set.DisableSignup, External: set.External,
+		BcryptCost: set.BcryptCost, Version: set.Version, Log: log,
+		HookAttempts: set.HookAttempts, HookTimeout: set.HookTimeout, GoTrueProfile: set.GoTrueProfile,
+		Debug: set.Debug, DebugPort: set.DebugPort, InspectPort: set.InspectPort, DebugWait: set.DebugWait, Debugger: set.Debugger,
+	}
+	if set.WebhookURL != "" {
+		opts.Webhook = &hooks.Webhook{URL: set.WebhookURL, Secret: set.WebhookSecret, Events: set.WebhookEvents}
+	}
+	// dev serve sets URL and DEPLOY_URL once it listens.
+	if opts.FunctionEnv, _, err = s.Config.FunctionEnv(s.Dir, os.Environ(), map[string]string{"CONTEXT": "dev", "NETLIFY_DEV": "true"}); err != nil {
+		return nil, nil, err
+	}
+	srv, err = devserver.New(ctx, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	st := devapi.State{URL: srv.URL()}
+	for _, t := range srv.DebugTargets() {
+		st.Debug = append(st.Debug, devapi.DebugTarget(t))
+	}
+	unregister, werr := devapi.WriteState(s.Dir, st)
+	if werr != nil {
+		log.Event(term.KindServer, "state", term.Warn, werr.Error()+": dev invoke will not find this server on its own (give it --url)", 0)
+		unregister = func() {}
+	}
+	return srv, func() { unregister(); srv.Close() }, nil
+}
+
+// Exposed reports whether the settings listen beyond this machine.
+func (o *ServeSettings) Exposed() bool {
+	if o.Host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(o.Host)
+	return ip == nil || !ip.IsLoopback()
+}

@@ -1,0 +1,59 @@
+package site
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A typo in --dir is refused, not served as an empty site.
+func TestOpenRefusesAMissingFolder(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Open(filepath.Join(dir, "exampels")); err == nil || !strings.Contains(err.Error(), "no such folder") {
+		t.Fatalf("missing folder: %v", err)
+	}
+	file := filepath.Join(dir, "netlify.toml")
+	os.WriteFile(file, nil, 0o644)
+	if _, err := Open(file); err == nil || !strings.Contains(err.Error(), "is a file") {
+		t.Fatalf("a file: %v", err)
+	}
+	s, err := Open(dir)
+	if err != nil || s.Dir != dir {
+		t.Fatalf("Open(%s) = %+v, %v", dir, s, err)
+	}
+}
+
+// Settings: a flag wins over netlify.toml, which wins over the default.
+func TestSettlePrecedence(t *testing.T) {
+	dir := t.TempDir()
+	toml := "[dev]\nport = 9999\nallowedHosts = [\"myapp.test\"]\n[dev.identity]\nautoconfirm = true\nbcrypt_cost = 6\nwebhook_events = [\"usermodified\"]\n"
+	os.WriteFile(filepath.Join(dir, "netlify.toml"), []byte(toml), 0o644)
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := DefaultServeSettings()
+	set.Port = 7000
+	if err := s.Settle(&set, func(flag string) bool { return flag == "port" }); err != nil {
+		t.Fatal(err)
+	}
+	if set.Port != 7000 || !set.Autoconfirm || set.BcryptCost != 6 || set.AllowHosts[0] != "myapp.test" ||
+		set.WebhookEvents[0] != "usermodified" || set.DB != ":memory:" || set.Host != "127.0.0.1" {
+		t.Fatalf("settled: %+v", set)
+	}
+	bad := DefaultServeSettings()
+	bad.WebhookEvents = []string{"deleted"}
+	if err := s.Settle(&bad, func(string) bool { return true }); err == nil || !strings.Contains(err.Error(), `"deleted"`) {
+		t.Fatalf("a bad event: %v", err)
+	}
+}
+
+func TestNearest(t *testing.T) {
+	names := []string{"identity-signup", "identity-login", "hello"}
+	for in, want := range map[string]string{"identity-sigup": "identity-signup", "identty-login": "identity-login", "helo": "hello", "zzz": "", "identity-validate": ""} {
+		if got := Nearest(in, names); got != want {
+			t.Errorf("Nearest(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -43,8 +43,10 @@ running, from the names you give and the default ports, as dev serve --debug wou
 		{"dlv", "the dlv connect line for each debugged Go function, and Chrome's for JS"},
 	} {
 		cmd.AddCommand(&cobra.Command{
-			Use:   editor.name + " [FUNCTION...]",
-			Short: "Print " + editor.short,
+			Use:               editor.name + " [FUNCTION...]",
+			Short:             "Print " + editor.short,
+			Example:           fmt.Sprintf("  dev debug %s identity-signup\n  dev debug %s --dir examples/demo-site all", editor.name, editor.name),
+			ValidArgsFunction: completeFunctions(f, &o.Dir, &o.Functions),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				s, err := f.OpenSite(o.Dir)
 				if err != nil {

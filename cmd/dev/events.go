@@ -17,13 +17,16 @@ import (
 	"github.com/identity-dev/dev/emulator/devapi"
 )
 
+// eventsQuery is the list's filters.
+type eventsQuery devapi.EventsQuery
+
 // EventsOptions are dev events'.
 type EventsOptions struct {
 	IO       streams
 	URL      string
 	Dir      string
 	JSON     bool
-	Query    devapi.EventsQuery
+	Query    eventsQuery
 	Function string // replay: send it to this function instead
 	client   func(ctx context.Context, url, dir string) (*devapi.Client, error)
 }
@@ -48,6 +51,7 @@ func newCmdEvents(f *factory) *cobra.Command {
 		RunE:    func(cmd *cobra.Command, _ []string) error { return runEventsList(cmd.Context(), opts) },
 	}
 	list.Flags().StringVar(&opts.Query.Kind, "kind", "", "hook, webhook or function")
+	list.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions([]string{"hook", "webhook", "function"}, cobra.ShellCompDirectiveNoFileComp))
 	list.Flags().StringVar(&opts.Query.Function, "function", "", "only this function")
 	list.Flags().StringVar(&opts.Query.User, "user", "", "only this user (email or id)")
 	list.Flags().IntVar(&opts.Query.Limit, "limit", 50, "at most this many")
@@ -87,11 +91,15 @@ func runEventsList(ctx context.Context, o *EventsOptions) error {
 		v.Set("limit", fmt.Sprint(o.Query.Limit))
 		return writeRaw(ctx, c, o.IO.Out, "/events?"+v.Encode())
 	}
-	page, err := c.Events(ctx, o.Query)
+	page, err := c.Events(ctx, devapi.EventsQuery(o.Query))
 	if err != nil {
 		return err
 	}
 	if len(page.Entries) == 0 {
+		if f := o.Query.filters(); f != "" {
+			_, err := fmt.Fprintf(o.IO.Out, "No journal entries match %s (dev events list without them shows every entry).\n", f)
+			return err
+		}
 		_, err := fmt.Fprintln(o.IO.Out, "Nothing journaled yet.")
 		return err
 	}
@@ -237,4 +245,15 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// eventsFilters names the filters of a query, as the flags say them.
+func (q eventsQuery) filters() string {
+	var out []string
+	for _, f := range []struct{ flag, v string }{{"--kind", q.Kind}, {"--function", q.Function}, {"--user", q.User}} {
+		if f.v != "" {
+			out = append(out, f.flag+" "+f.v)
+		}
+	}
+	return strings.Join(out, " ")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/identity-dev/dev/emulator/devapi"
+	"github.com/identity-dev/dev/emulator/payload"
 	"github.com/identity-dev/dev/emulator/site"
 	"github.com/identity-dev/dev/emulator/term"
 )
@@ -65,6 +66,7 @@ The exit status is 1 when the function failed or production would block the oper
 			return runInvoke(cmd.Context(), o)
 		},
 	}
+	cmd.ValidArgsFunction = completeFunctions(f, &o.Dir, &o.Settings.Functions)
 	fl := cmd.Flags()
 	fl.StringVar(&o.Dir, "dir", ".", "the site's root folder")
 	fl.StringVar(&o.Settings.Functions, "functions", "", "the functions folder (default as dev serve finds it)")
@@ -75,6 +77,7 @@ The exit status is 1 when the function failed or production would block the oper
 	fl.StringVar(&o.Settings.JWTSecret, "jwt-secret", "", "standalone: the instance secret that signs X-Webhook-Signature (default: netlify.toml's [dev.identity] jwt_secret, else random)")
 	fl.DurationVar(&o.Settings.Timeout, "timeout", site.DefaultServeSettings().FunctionTimeout, "the function's time limit (hooks: 5s per attempt, as production)")
 	addMockFlags(cmd, &o.Req.Mock)
+	cmd.RegisterFlagCompletionFunc("method", completeFixed("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
 	fl.StringVar(&o.Req.Method, "method", "", "plain functions: the HTTP method (GET, or POST with --body)")
 	fl.StringVar(&o.Req.Path, "path", "", "plain functions: a path after /.netlify/functions/NAME")
 	fl.StringSliceVar(&o.Query, "query", nil, "plain functions: a query parameter, name=value (repeatable)")
@@ -89,6 +92,9 @@ func runInvoke(ctx context.Context, o *InvokeOptions) error {
 		raw, err := readPayload(o.IO.In, o.Payload)
 		if err != nil {
 			return err
+		}
+		if err := payload.CheckJSON(payloadSource(o.Payload), raw); err != nil {
+			return fmt.Errorf("--payload %w", err)
 		}
 		o.Req.Payload = raw
 	}
@@ -121,6 +127,17 @@ func queryString(pairs []string) string {
 		v.Add(k, val)
 	}
 	return v.Encode()
+}
+
+// payloadSource names where --payload came from, for errors.
+func payloadSource(arg string) string {
+	switch t := strings.TrimSpace(arg); {
+	case arg == "-":
+		return "stdin"
+	case strings.HasPrefix(t, "{") || strings.HasPrefix(t, "["):
+		return "inline JSON"
+	}
+	return arg
 }
 
 // readPayload reads --payload: inline JSON, - for stdin, or a file.

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/identity-dev/dev/emulator/payload"
+	"github.com/identity-dev/dev/emulator/site"
 )
 
 // PayloadOptions are dev payload's.
@@ -58,6 +59,7 @@ func addMockFlags(cmd *cobra.Command, m *payload.Mock) {
 	f.StringVar(&m.Name, "name", "", `the mock user's full_name (default "Jane Doe")`)
 	f.StringVar(&m.Provider, "provider", "", "the mock user's provider: email (default), github, gitlab, bitbucket, google, facebook")
 	f.Int64Var(&m.Seed, "seed", 0, "make ids and times repeatable")
+	cmd.RegisterFlagCompletionFunc("provider", completeFixed(append([]string{"email"}, site.Providers...)...))
 }
 
 func runPayload(o *PayloadOptions, name string) error {

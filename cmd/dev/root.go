@@ -3,15 +3,13 @@ package main
 import (
 	"context"
 	"io"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
 	"github.com/identity-dev/dev/emulator/devapi"
 	"github.com/identity-dev/dev/emulator/site"
 )
-
-// version is set at build time: -ldflags "-X main.version=v1.2.3".
-var version = "dev"
 
 // streams are where a command reads and writes; tests give buffers.
 type streams struct {
@@ -33,7 +31,7 @@ type factory struct {
 }
 
 func newFactory(io streams) *factory {
-	return &factory{IO: io, Version: version, OpenSite: site.Open, Client: site.Client}
+	return &factory{IO: io, Version: readVersion(debug.ReadBuildInfo()).Version, OpenSite: site.Open, Client: site.Client}
 }
 
 func newRootCmd(f *factory) *cobra.Command {
@@ -53,16 +51,4 @@ so identity event functions can be written, replayed and debugged before deployi
 	root.AddCommand(newCmdServe(f, nil), newCmdVersion(f), newCmdMail(f, nil), newCmdEvents(f), newCmdPayload(f),
 		newCmdInvoke(f, nil), newCmdDebug(f))
 	return root
-}
-
-func newCmdVersion(f *factory) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version of dev",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			_, err := io.WriteString(f.IO.Out, f.Version+"\n")
-			return err
-		},
-	}
 }

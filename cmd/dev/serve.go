@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -81,6 +82,15 @@ Settings come from flags, then netlify.toml's [dev.identity] table, then default
 	fl.DurationVar(&set.FunctionTimeout, "function-timeout", set.FunctionTimeout, "time limit of one function invocation, as production's 10s")
 	fl.IntVar(&set.FunctionConcurrency, "function-concurrency", set.FunctionConcurrency, "warm instances per function at most; more requests wait in a queue")
 	fl.IntVar(&set.BcryptCost, "bcrypt-cost", set.BcryptCost, "bcrypt cost for password hashes (production uses 10; 4 keeps local logins instant)")
+	events := []string{}
+	for _, e := range site.Events {
+		events = append(events, string(e))
+	}
+	cmd.RegisterFlagCompletionFunc("webhook-events", completeFixed(events...))
+	cmd.RegisterFlagCompletionFunc("external", completeFixed(site.Providers...))
+	cmd.RegisterFlagCompletionFunc("debug", completeFunctions(f, &opts.Dir, &set.Functions))
+	cmd.RegisterFlagCompletionFunc("gotrue-profile", completeFixed("current", "2024"))
+	cmd.RegisterFlagCompletionFunc("debugger", completeFixed("delve", "dlv"))
 	return cmd
 }
 
@@ -98,6 +108,11 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	}
 	log.Event(term.KindServer, "serving "+srv.URL(), term.OK, "identity at "+srv.URL()+"/.netlify/identity", 0)
 	log.Event(term.KindServer, "store", term.Info, store, 0)
+	pages := "pages from " + o.Site.PublishDir()
+	if _, err := os.Stat(filepath.Join(o.Site.PublishDir(), "index.html")); err != nil {
+		pages += " (no index.html: / answers with dev's own page, which finishes mail links)"
+	}
+	log.Event(term.KindServer, "site", term.Info, pages, 0)
 	if fns := srv.Functions(); fns != nil {
 		fnDir := o.Site.FunctionsDir(set.Functions)
 		if _, err := os.Stat(fnDir); err != nil {
@@ -105,6 +120,9 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 		} else {
 			log.Event(term.KindServer, "functions", term.Info, fmt.Sprintf("%d in %s, at %s/.netlify/functions/", len(fns.List()), fnDir, srv.URL()), 0)
 		}
+	}
+	for _, lack := range o.Site.Preflight(set.Functions) {
+		log.Event(term.KindServer, "functions", term.Warn, lack, 0)
 	}
 	if set.WebhookURL != "" {
 		log.Event(term.KindHook, "webhook "+set.WebhookURL, term.Info, "receives "+strings.Join(set.WebhookEvents, ", ")+" instead of the identity-* functions, as in production", 0)
@@ -115,7 +133,15 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	if set.Exposed() {
 		log.Event(term.KindServer, "listening on "+set.Host, term.Warn, "reachable beyond this machine: anyone who can reach it can sign in as your users", 0)
 	}
-	return srv.Serve(ctx)
+	err = srv.Serve(ctx)
+	if ctx.Err() != nil {
+		left := "users, mail and the journal were in memory and are gone"
+		if set.DB != ":memory:" && set.DB != "" {
+			left = "users, mail and the journal are kept in " + set.DB
+		}
+		log.Event(term.KindServer, "stopped", term.OK, left, 0)
+	}
+	return err
 }
 
 // isLoopback reports whether a URL's host is this machine.

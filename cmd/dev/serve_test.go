@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -14,8 +16,18 @@ import (
 
 func TestVersion(t *testing.T) {
 	out, _, err := runCmd(t, "version")
-	if err != nil || out != "dev\n" {
+	if err != nil || !strings.HasPrefix(out, "dev ") || !strings.Contains(out, runtime.Version()) || !strings.Contains(out, runtime.GOOS+"/"+runtime.GOARCH) {
 		t.Fatalf("dev version: %q %v", out, err)
+	}
+	info := &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v1.4.0"}, Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.time", Value: "2026-12-04T10:00:00Z"}, {Key: "vcs.modified", Value: "true"}}}
+	if got := readVersion(info, true).String(); !strings.HasPrefix(got, "dev v1.4.0 (commit 0123456789ab (with uncommitted changes), 2026-12-04T10:00:00Z) go1.26.8 ") {
+		t.Fatalf("from build info: %q", got)
+	}
+	version, commit = "v2.0.0", "feedbee"
+	defer func() { version, commit = "", "" }()
+	if got := readVersion(info, true); got.Version != "v2.0.0" || got.Commit != "feedbee" {
+		t.Fatalf("goreleaser's -X values must win: %+v", got)
 	}
 }
 

@@ -91,6 +91,10 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
+	if k := journal.Kind(q.Get("kind")); k != "" && k != journal.KindHook && k != journal.KindWebhook && k != journal.KindFunction {
+		writeJSON(w, http.StatusBadRequest, apiError{Code: 400, Msg: fmt.Sprintf("kind %q: give hook, webhook or function", k)})
+		return
+	}
 	entries, err := s.store.Entries(r.Context(), journal.Query{
 		Kind: journal.Kind(q.Get("kind")), Function: q.Get("function"), User: q.Get("user"), Limit: limit, Before: q.Get("before"),
 	})

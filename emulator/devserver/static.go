@@ -46,6 +46,10 @@ func (s *staticSite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := os.Stat(p)
+	if clean == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !fileExists(filepath.Join(s.dir, "index.html")) {
+		s.welcome(w) // a mail's link lands here; without a page of the site's, dev's own finishes it
+		return
+	}
 	if err != nil || (st.IsDir() && !fileExists(filepath.Join(p, "index.html"))) {
 		if html := p + ".html"; s.servable(clean+".html", html) && fileExists(html) {
 			http.ServeFile(w, r, html)

@@ -60,12 +60,24 @@ func Styled(w io.Writer) bool {
 	return ok && isatty.IsTerminal(f.Fd())
 }
 
-var kindColors = map[Kind]string{
-	KindServer: "12", KindIdentity: "14", KindMail: "13", KindHook: "11",
-	KindFunction: "10", KindBuild: "8", KindDebug: "9",
+// Colours readable on light and dark terminals alike: lipgloss picks the Light or Dark
+// one from the terminal's background. What a person must read (a mail's link, a
+// function's output) is Info, in the terminal's own foreground colour.
+var kindColors = map[Kind]lipgloss.AdaptiveColor{
+	KindServer:   {Light: "25", Dark: "12"},
+	KindIdentity: {Light: "30", Dark: "14"},
+	KindMail:     {Light: "127", Dark: "13"},
+	KindHook:     {Light: "130", Dark: "11"},
+	KindFunction: {Light: "28", Dark: "10"},
+	KindBuild:    {Light: "240", Dark: "245"},
+	KindDebug:    {Light: "124", Dark: "9"},
 }
 
-var outcomeColors = map[Outcome]string{OK: "2", Warn: "3", Fail: "1", Info: "7"}
+var outcomeColors = map[Outcome]lipgloss.AdaptiveColor{
+	OK:   {Light: "28", Dark: "2"},
+	Warn: {Light: "130", Dark: "3"},
+	Fail: {Light: "124", Dark: "1"},
+}
 
 // Event writes one line: time, kind, subject and outcome (with a duration when d > 0).
 func (l *Logger) Event(kind Kind, subject string, outcome Outcome, result string, d time.Duration) {
@@ -80,8 +92,10 @@ func (l *Logger) Event(kind Kind, subject string, outcome Outcome, result string
 	}
 	if l.styled {
 		ts = l.r.NewStyle().Faint(true).Render(ts)
-		k = l.r.NewStyle().Bold(true).Foreground(lipgloss.Color(kindColors[kind])).Render(k)
-		result = l.r.NewStyle().Foreground(lipgloss.Color(outcomeColors[outcome])).Render(result)
+		k = l.r.NewStyle().Bold(true).Foreground(kindColors[kind]).Render(k)
+		if c, ok := outcomeColors[outcome]; ok {
+			result = l.r.NewStyle().Foreground(c).Render(result)
+		}
 	}
 	line := strings.TrimRight(fmt.Sprintf("%s %s %s  %s", ts, k, subject, result), " ")
 	l.mu.Lock()

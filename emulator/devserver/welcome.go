@@ -11,7 +11,7 @@ import (
 // asks through the identity API, as the widget would, and says which folder is served.
 var welcomePage = template.Must(template.New("w").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>dev serve</title>
+<title>dev serve</title><link rel="icon" href="data:,">
 <style>
  body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1d2330;background:#fff}
  @media (prefers-color-scheme: dark){body{color:#e6e8ec;background:#15171c} code{background:#262a33}}

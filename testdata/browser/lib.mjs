@@ -1,0 +1,31 @@
+// Shared by the browser tests: Debian's chromium, started as the machine allows, and a
+// page that records console errors and every request that leaves dev serve.
+import { chromium } from "playwright-core";
+
+export const base = process.env.BASE_URL;
+
+export async function open() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  const origin = new URL(base).origin;
+  page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
+  page.on("pageerror", (e) => problems.push("page error: " + e.message));
+  page.on("request", (r) => { if (!r.url().startsWith(origin) && !r.url().startsWith("data:")) problems.push("left the server: " + r.url()); });
+  return { browser, page, problems };
+}
+
+// done prints the result for the Go test and fails on any problem seen.
+export async function done(browser, problems, result) {
+  await browser.close();
+  if (problems.length) {
+    console.error(problems.join("\n"));
+    process.exit(1);
+  }
+  console.log(JSON.stringify(result));
+}

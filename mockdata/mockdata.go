@@ -144,5 +144,9 @@ func InstanceID(seed int64) string {
 	if seed == 0 {
 		return newGen(Options{}).uuid()
 	}
-	return newGen(Options{Seed: seed ^ 0x5eed}).uuid()
+	derived := seed ^ 0x5eed
+	if derived == 0 {
+		derived = 0x5eed5eed // seed 0x5eed would give 0, which means "no seed"
+	}
+	return newGen(Options{Seed: derived}).uuid()
 }

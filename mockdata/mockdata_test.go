@@ -488,3 +488,10 @@ func TestInstanceIDWithoutSeed(t *testing.T) {
 		t.Errorf("InstanceID(0) gave %q twice; without a seed it is random", a)
 	}
 }
+
+// Seed 24301 (0x5eed) is a seed like any other: its instance id is repeatable.
+func TestInstanceIDOfSeed0x5eed(t *testing.T) {
+	if a, b := mockdata.InstanceID(0x5eed), mockdata.InstanceID(0x5eed); a != b {
+		t.Fatalf("InstanceID(0x5eed) differs between calls: %s %s", a, b)
+	}
+}

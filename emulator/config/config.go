@@ -82,6 +82,9 @@ func Load(dir string) (*Site, error) {
 	}
 	s.Path = path
 	// A db path in the file is relative to the site, not to where dev was started.
+	if s.Dev.Identity.DB != nil && *s.Dev.Identity.DB == "" {
+		s.Dev.Identity.DB = nil // db = "" says nothing: the default store
+	}
 	if s.Dev.Identity.DB != nil && *s.Dev.Identity.DB != ":memory:" && !filepath.IsAbs(*s.Dev.Identity.DB) {
 		p := filepath.Join(dir, *s.Dev.Identity.DB)
 		s.Dev.Identity.DB = &p

@@ -315,3 +315,14 @@ func TestLoadUnreadableFile(t *testing.T) {
 		t.Errorf("error %q does not name the file", err)
 	}
 }
+
+func TestLoadEmptyDBIsTheDefault(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, FileName), []byte("[dev.identity]\ndb = \"\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(dir)
+	if err != nil || s.Dev.Identity.DB != nil {
+		t.Fatalf("db = \"\": %v %v", s.Dev.Identity.DB, err)
+	}
+}

@@ -35,12 +35,14 @@ func (s *Site) FunctionsDir(siteDir, flag string) string {
 // PublishDir is the folder of the site's pages: [dev] publish, else [build] publish,
 // else the site root. A relative path is relative to the site root.
 func (s *Site) PublishDir(siteDir string) string {
-	dir := siteDir
+	var dir string
 	switch {
 	case s.Dev.Publish != nil && *s.Dev.Publish != "":
 		dir = *s.Dev.Publish
 	case s.Build.Publish != nil && *s.Build.Publish != "":
 		dir = *s.Build.Publish
+	default:
+		return siteDir
 	}
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(siteDir, dir)
@@ -111,7 +113,11 @@ func readDotEnv(path string) (map[string]string, error) {
 	out := map[string]string{}
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+		text := sc.Text()
+		if n == 1 {
+			text = strings.TrimPrefix(text, "\ufeff") // a byte-order mark is not part of the first key
+		}
+		line := strings.TrimSpace(text)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -121,21 +127,42 @@ func readDotEnv(path string) (map[string]string, error) {
 		if !ok || k == "" || strings.ContainsAny(k, " \t") {
 			return nil, fmt.Errorf("%s:%d: expected KEY=VALUE, got %q", path, n, sc.Text())
 		}
-		v = strings.TrimSpace(v)
-		switch {
-		case len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"':
-			v = strings.NewReplacer(`\n`, "\n", `\"`, `"`, `\\`, `\`).Replace(v[1 : len(v)-1])
-		case len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'':
-			v = v[1 : len(v)-1]
-		default:
-			if i := strings.Index(v, " #"); i >= 0 {
-				v = strings.TrimSpace(v[:i])
-			}
-		}
-		out[k] = v
+		out[k] = dotEnvValue(v)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	return out, nil
+}
+
+// dotEnvValue reads a value as the dotenv package netlify-cli uses does: quoted (the
+// quotes removed, a comment after them dropped; double quotes understand \n, \" and
+// \\), or bare up to the first # (so COLOR=#fff is empty: quote it).
+func dotEnvValue(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) > 0 && (v[0] == '"' || v[0] == '\'') {
+		q := v[0]
+		for i := 1; i < len(v); i++ {
+			if q == '"' && v[i] == '\\' {
+				i++
+				continue
+			}
+			if v[i] == q {
+				rest := strings.TrimSpace(v[i+1:])
+				if rest == "" || strings.HasPrefix(rest, "#") {
+					inner := v[1:i]
+					if q == '"' {
+						inner = strings.NewReplacer(`\n`, "\n", `\"`, `"`, `\\`, `\`).Replace(inner)
+					}
+					return inner
+				}
+				break
+			}
+		}
+		return v // unbalanced or followed by more: kept as written
+	}
+	if i := strings.IndexByte(v, '#'); i >= 0 {
+		return strings.TrimSpace(v[:i])
+	}
+	return v
 }

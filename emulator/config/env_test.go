@@ -281,7 +281,10 @@ func TestReadDotEnv(t *testing.T) {
 		{"empty quoted values", "FOO=\"\"\nBAR=''\n", map[string]string{"FOO": "", "BAR": ""}},
 		{"= in value", "DSN=postgres://u:p@h/db?sslmode=disable&a=b\nEQ==\n", map[string]string{"DSN": "postgres://u:p@h/db?sslmode=disable&a=b", "EQ": "="}},
 		{"inline comment", "FOO=bar # the bar\n", map[string]string{"FOO": "bar"}},
-		{"# without a space is kept", "COLOR=#fff\nTAG=a#b\n", map[string]string{"COLOR": "#fff", "TAG": "a#b"}},
+		{"# starts a comment anywhere in a bare value, as dotenv reads it", "COLOR=#fff\nTAG=a#b\nQ=\"#fff\"\n", map[string]string{"COLOR": "", "TAG": "a", "Q": "#fff"}},
+		{"a comment after quotes", "Q=\"bar\" # c\nS='x y' #c\n", map[string]string{"Q": "bar", "S": "x y"}},
+		{"a comment after an empty value", "FOO= # c\nT=a\t# c\n", map[string]string{"FOO": "", "T": "a"}},
+		{"a byte-order mark", "\ufeffFOO=1\n", map[string]string{"FOO": "1"}},
 		{"double quotes", `FOO="bar baz"` + "\n", map[string]string{"FOO": "bar baz"}},
 		{"double quotes keep #", `FOO="a # b"` + "\n", map[string]string{"FOO": "a # b"}},
 		{"double quotes keep spaces", `FOO="  padded  "` + "\n", map[string]string{"FOO": "  padded  "}},
@@ -358,5 +361,11 @@ func TestReadDotEnvFolder(t *testing.T) {
 		t.Errorf("readDotEnv of a folder = %q, want an error", got)
 	} else if !strings.Contains(err.Error(), path) {
 		t.Errorf("error %q does not name %s", err, path)
+	}
+}
+
+func TestPublishDirDefaultIsTheSiteItself(t *testing.T) {
+	if got := (&Site{}).PublishDir("site"); got != "site" {
+		t.Fatalf("PublishDir(site) = %q", got)
 	}
 }

@@ -28,10 +28,10 @@ func (s *Server) recordHook(e *journal.Entry) {
 	if e.Response != nil {
 		result = fmt.Sprintf("%s %d", e.Outcome, e.Response.Status)
 	}
-	if e.Attempts > 1 && (e.Attempt > 1 || e.Outcome != "pass") {
+	if e.Attempts > 1 && (e.Attempt > 1 || e.Outcome != journal.OutcomePass) {
 		result += fmt.Sprintf(" (attempt %d of %d)", e.Attempt, e.Attempts)
 	}
-	if e.Outcome != "pass" {
+	if e.Outcome != journal.OutcomePass {
 		outcome = term.Warn
 		if e.Error != "" {
 			result += ": " + e.Error
@@ -43,17 +43,18 @@ func (s *Server) recordHook(e *journal.Entry) {
 	}
 }
 
-// recordInvocation journals a function invoked over HTTP (hook deliveries are
-// journaled as hooks by the dispatcher).
+// recordInvocation journals a function invoked over HTTP or by dev invoke. A hook's
+// invocation, background or not, never comes here: the dispatcher journals it, once,
+// as a hook.
 func (s *Server) recordInvocation(rec functions.InvocationRecord) {
 	e := &journal.Entry{
 		ID: tokens.NewUUID(), Kind: journal.KindFunction, Function: rec.Function,
 		Request:    journal.Request{Method: rec.Method, URL: rec.URL, Header: rec.Header, Body: rec.Body},
-		Outcome:    "ok",
+		Outcome:    journal.OutcomeOK,
 		DurationMS: float64(rec.Duration.Microseconds()) / 1000, CreatedAt: nowUTC(),
 	}
 	if rec.Err != nil {
-		e.Outcome, e.Error = "error", rec.Err.Error()
+		e.Outcome, e.Error = journal.OutcomeError, rec.Err.Error()
 	}
 	if rec.Response != nil && rec.Response.Lambda != nil {
 		e.Response = &journal.Response{Status: rec.Status, Body: rec.Response.Lambda}
@@ -186,21 +187,17 @@ func (n *notes) retried(who string, e *journal.Entry) []string {
 	return nil
 }
 
-// nonBlocking events are sent after the change is saved; their hooks' failures are
-// only logged (spec §6.5).
-func nonBlocking(event string) bool {
-	return event == string(identity.EventUserModified) || event == string(identity.EventUserDeleted)
-}
-
 func (n *notes) explain(e *journal.Entry) []string {
 	who := e.Function
 	if who == "" {
 		who = "the webhook"
 	}
 	var out []string
-	if nonBlocking(e.Event) && e.Outcome != "pass" {
-		// Retried like any hook, but its failure never reaches the client.
-		if e.Outcome == "reject" {
+	rule, known := identity.RuleOf(identity.Event(e.Event))
+	if known && !rule.Blocking && e.Outcome != journal.OutcomePass {
+		// Sent after the change is saved (spec §6.5): retried like any hook, but its
+		// failure never reaches the client.
+		if e.Outcome == journal.OutcomeReject {
 			out = append(out, n.retried(who, e)...)
 		}
 		if e.Attempt == e.Attempts && n.once("nonblocking:"+who) {
@@ -209,20 +206,20 @@ func (n *notes) explain(e *journal.Entry) []string {
 		return out
 	}
 	switch e.Outcome {
-	case "reject":
+	case journal.OutcomeReject:
 		out = append(out, n.retried(who, e)...)
 		if e.Attempt == e.Attempts && n.once("reject:"+who) {
-			msg := fmt.Sprintf("%s rejected the %s (status %d, attempt %d of %d): the client gets 422 \"Failed to handle signup webhook\"", who, operationOf(e.Event), e.Response.Status, e.Attempt, e.Attempts)
+			msg := fmt.Sprintf("%s rejected the %s (status %d, attempt %d of %d): the client gets 422 \"Failed to handle signup webhook\"", who, operationOf(rule, e.Event), e.Response.Status, e.Attempt, e.Attempts)
 			if len(strings.TrimSpace(string(e.Response.Body))) > 0 {
 				msg += "; your function's message never reaches the browser in production"
 			}
 			out = append(out, msg)
 		}
-	case "timeout":
+	case journal.OutcomeTimeout:
 		if n.once("timeout:" + who) {
 			out = append(out, fmt.Sprintf("%s did not answer within the hook time limit: production tries again and, after the last attempt, the client gets 504 \"Failed to perform webhook in time frame\"", who))
 		}
-	case "pass":
+	case journal.OutcomePass:
 		body := strings.TrimSpace(string(e.Response.Body))
 		if body == "" {
 			break
@@ -242,8 +239,8 @@ func (n *notes) explain(e *journal.Entry) []string {
 				}
 			}
 		}
-		if e.DurationMS > 4000 && n.once("slow:"+who) {
-			out = append(out, fmt.Sprintf("%s took %.1fs: production gives up after 5s and tries again", who, e.DurationMS/1000))
+		if msDuration(e.DurationMS) > identity.HookTimeout-time.Second && n.once("slow:"+who) {
+			out = append(out, fmt.Sprintf("%s took %.1fs: production gives up after %s and tries again", who, e.DurationMS/1000, identity.HookTimeout))
 		}
 	}
 	return out
@@ -254,16 +251,11 @@ func nowUTC() time.Time { return time.Now().UTC() }
 func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
 
 // operationOf names what an event's rejection refuses.
-func operationOf(event string) string {
-	switch event {
-	case "validate":
-		return "signup"
-	case "signup":
-		return "confirmation"
-	case "login":
-		return "login"
+func operationOf(rule identity.EventRule, event string) string {
+	if rule.Operation == "" {
+		return event
 	}
-	return event
+	return rule.Operation
 }
 
 // hookSkipped says, once per function, that the 2024 profile kept it out of an

@@ -2,8 +2,10 @@ package functions
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net"
 	"net/http"
@@ -92,6 +94,30 @@ func NewEvent(er EventRequest) *Event {
 		}
 	}
 	return e
+}
+
+// EventFields are the plain parts of a request, to build its event without one
+// (dev payload lambda-event).
+type EventFields struct {
+	Method     string // GET when empty
+	Target     string // the path and raw query as a client sends them: /.netlify/functions/hello/sub?a=1
+	Host       string // host[:port], the Host header
+	RemoteAddr string // ip:port of the client
+	Header     http.Header
+	Body       []byte
+	BaseURL    string // scheme://host of dev serve, for rawUrl
+	RequestID  string
+	Extra      map[string]string // as in EventRequest
+}
+
+// NewEventFromFields builds the event NewEvent builds for a request made of f.
+func NewEventFromFields(f EventFields) (*Event, error) {
+	r, err := newRequest(context.Background(), f.Method, f.Target, f.Header, f.Body)
+	if err != nil {
+		return nil, fmt.Errorf("lambda event: %w", err)
+	}
+	r.Host, r.RemoteAddr = f.Host, f.RemoteAddr
+	return NewEvent(EventRequest{Request: r, Body: f.Body, BaseURL: f.BaseURL, RequestID: f.RequestID, Extra: f.Extra}), nil
 }
 
 // JSON is the event's bytes.

@@ -105,3 +105,35 @@ func TestParseLambdaResult(t *testing.T) {
 		}
 	}
 }
+
+// An event built from plain fields is the event of the request they describe, as dev
+// payload lambda-event built it from an httptest request.
+func TestNewEventFromFieldsIsTheRequestsEvent(t *testing.T) {
+	for _, tt := range []struct {
+		method, target, body string
+		header               map[string][]string
+	}{
+		{"GET", "/.netlify/functions/hello", "", nil},
+		{"POST", "/.netlify/functions/hello/sub?a=1&a=2&b=x%20y", `{"a":1}`, map[string][]string{"Content-Type": {"application/json"}, "X-Multi": {"one", "two"}}},
+		{"PUT", "/.netlify/functions/caf%C3%A9/p%2Fq?x", "\x00\x01", map[string][]string{"Authorization": {"Bearer t"}}},
+	} {
+		r := httptest.NewRequest(tt.method, tt.target, strings.NewReader(tt.body))
+		r.RemoteAddr, r.Host = "127.0.0.1:52000", "127.0.0.1:8888"
+		for k, vs := range tt.header {
+			r.Header[k] = vs
+		}
+		extra := EdgeHeaders("site-1")
+		want := NewEvent(EventRequest{Request: r, Body: []byte(tt.body), BaseURL: "http://127.0.0.1:8888", RequestID: "req-1", Extra: extra}).JSON()
+		e, err := NewEventFromFields(EventFields{Method: tt.method, Target: tt.target, Host: "127.0.0.1:8888", RemoteAddr: "127.0.0.1:52000",
+			Header: tt.header, Body: []byte(tt.body), BaseURL: "http://127.0.0.1:8888", RequestID: "req-1", Extra: extra})
+		if err != nil {
+			t.Fatalf("%s %s: %v", tt.method, tt.target, err)
+		}
+		if got := e.JSON(); string(got) != string(want) {
+			t.Fatalf("%s %s:\n got %s\nwant %s", tt.method, tt.target, got, want)
+		}
+	}
+	if _, err := NewEventFromFields(EventFields{Target: "no-slash"}); err == nil {
+		t.Fatal("a target that is not a path: no error")
+	}
+}

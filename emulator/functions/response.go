@@ -10,7 +10,8 @@ import (
 )
 
 // MaxResponseSize is Lambda's limit, in bytes, for a buffered response payload: a v1
-// function's result as JSON. dev does not limit a streamed (v2) response.
+// function's result as JSON. dev does not limit a streamed (v2) response over HTTP;
+// Call, which reads one whole, stops at this limit too.
 const MaxResponseSize = 6291556
 
 // ResponseSizeTooLarge is the error of a function whose result is over MaxResponseSize,

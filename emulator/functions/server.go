@@ -2,8 +2,6 @@ package functions
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -39,7 +37,8 @@ type Options struct {
 	SiteID       string
 	Only         string // serve this one function and no other (dev invoke)
 	Log          *term.Logger
-	// OnInvoke, when set, hears about every invocation (the journal uses it).
+	// OnInvoke, when set, hears about every invocation but a hook's, which the hooks
+	// dispatcher journals (the journal uses it).
 	OnInvoke func(InvocationRecord)
 	// RuntimeFor, when set, may give a function a runtime of its own (a debugged one);
 	// nil falls back to Runtimes. It is called with the server's lock held: it must not
@@ -390,162 +389,38 @@ func (s *Server) Has(name string) bool {
 	return p != nil && err == nil
 }
 
-// ServeHTTP answers /.netlify/functions/{name}[/rest].
+// ServeHTTP answers /.netlify/functions/{name}[/rest], streaming a v2 function's body
+// as it comes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	name, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, Prefix), "/")
-	p, err := s.pool(name)
-	if err != nil {
-		writeFunctionError(w, http.StatusInternalServerError, "FunctionConflict", err.Error(), nil)
-		return
-	}
-	if p == nil {
-		http.Error(w, fmt.Sprintf("Function not found: no function %q in %s", name, rel(s.opts.SiteDir, s.opts.FunctionsDir)), http.StatusNotFound)
+	p, missing := s.target(name, false)
+	if missing != nil {
+		writeAnswer(w, missing)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxEventBody))
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeFunctionError(w, http.StatusRequestEntityTooLarge, "PayloadTooLarge", fmt.Sprintf("the request body is over the %d-byte limit of a function", MaxEventBody), nil)
-			return
-		}
-		writeFunctionError(w, http.StatusBadRequest, "BadRequest", "reading the request body: "+err.Error(), nil)
+		writeAnswer(w, bodyErrorAnswer(err))
 		return
 	}
-	inv, err := s.invocation(r, body)
+	c, err := s.newCall(p, r, body, false, start)
 	if err != nil {
-		writeFunctionError(w, http.StatusInternalServerError, "InternalError", err.Error(), nil)
+		writeAnswer(w, functionErrorAnswer(http.StatusInternalServerError, "InternalError", err.Error(), nil))
 		return
 	}
 	if p.fn.Background() {
 		w.WriteHeader(http.StatusAccepted)
-		go s.run(context.WithoutCancel(r.Context()), p, inv, DefaultBackgroundTimeout, r, body, nil, start)
+		go s.background(r.Context(), c)
 		return
 	}
-	s.run(r.Context(), p, inv, s.opts.Timeout, r, body, w, start)
-}
-
-// invokeWrite invokes (once a debugger is ready, with --debug-wait) and, when w is
-// set, writes the answer; it returns the answer, the status written (202 without w)
-// and the invocation's error.
-func (s *Server) invokeWrite(ctx context.Context, p *pool, inv *Invocation, timeout time.Duration, w http.ResponseWriter) (*Response, int, error) {
-	var resp *Response
-	err := s.beforeInvoke(ctx, p.fn.Name)
-	if err == nil {
-		resp, err = p.invoke(ctx, inv, s.limit(p.fn.Name, timeout))
+	resp, err := s.invoke(r.Context(), c, s.opts.Timeout)
+	a, stream := answerOf(resp, err)
+	writeAnswer(w, a)
+	if stream != nil {
+		streamTo(w, stream)
 	}
-	status := http.StatusAccepted
-	if w != nil {
-		status = s.write(w, resp, err)
-	} else if resp != nil && resp.Body != nil {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-	}
-	return resp, status, err
-}
-
-// run invokes a call made over HTTP (or a -background hook), writes the answer when w
-// is set, and journals and logs it.
-func (s *Server) run(ctx context.Context, p *pool, inv *Invocation, timeout time.Duration, r *http.Request, body []byte, w http.ResponseWriter, start time.Time) {
-	resp, status, err := s.invokeWrite(ctx, p, inv, timeout, w)
-	d := time.Since(start)
-	rec := InvocationRecord{Function: p.fn.Name, Response: resp, Status: status, Err: err, Duration: d,
-		Method: r.Method, URL: s.baseURL() + r.URL.RequestURI(), Header: r.Header, Body: body}
-	if s.opts.OnInvoke != nil {
-		s.opts.OnInvoke(rec)
-	}
-	outcome, result := term.OK, fmt.Sprint(status)
-	if err != nil {
-		outcome, result = term.Fail, fmt.Sprintf("%d %s", status, err)
-	} else if status >= 400 {
-		outcome = term.Warn
-	}
-	s.opts.Log.Event(term.KindFunction, p.fn.Name+" "+r.Method+" "+r.URL.Path, outcome, result, d)
-}
-
-// write maps the function's answer (or failure) to the client.
-func (s *Server) write(w http.ResponseWriter, resp *Response, err error) int {
-	if err != nil {
-		return writeInvokeError(w, err)
-	}
-	if resp.Body != nil {
-		defer resp.Body.Close()
-		for k, vs := range resp.Header {
-			for _, v := range vs {
-				w.Header().Add(k, v)
-			}
-		}
-		status := resp.Status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		w.WriteHeader(status)
-		flusher, _ := w.(http.Flusher)
-		buf := make([]byte, 32<<10)
-		for {
-			n, rerr := resp.Body.Read(buf)
-			if n > 0 {
-				if _, werr := w.Write(buf[:n]); werr != nil {
-					return status
-				}
-				if flusher != nil {
-					flusher.Flush()
-				}
-			}
-			if rerr != nil {
-				return status
-			}
-		}
-	}
-	res, perr := ParseLambdaResult(resp.Lambda)
-	if perr != nil {
-		return writeFunctionError(w, http.StatusInternalServerError, "InvalidResponse", perr.Error(), nil)
-	}
-	for k, vs := range res.Headers {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(res.StatusCode)
-	_, _ = w.Write(res.Body)
-	return res.StatusCode
-}
-
-func writeInvokeError(w http.ResponseWriter, err error) int {
-	var fe *FunctionError
-	var ee *ExitError
-	var be *BuildError
-	var te *TimeoutError
-	switch {
-	case errors.As(err, &fe):
-		typ := fe.Type
-		if typ == "" {
-			typ = "Error"
-		}
-		return writeFunctionError(w, http.StatusInternalServerError, typ, fe.Message, fe.Stack)
-	case errors.As(err, &ee):
-		return writeFunctionError(w, http.StatusInternalServerError, "ProcessExited", ee.Error(), nil)
-	case errors.As(err, &be):
-		return writeFunctionError(w, http.StatusInternalServerError, "BuildError", be.Error(), nil)
-	case errors.As(err, &te):
-		return writeFunctionError(w, http.StatusInternalServerError, "TimeoutError", te.Error(), nil)
-	}
-	return writeFunctionError(w, http.StatusInternalServerError, "InternalError", err.Error(), nil)
-}
-
-// writeFunctionError answers in the shape Lambda and netlify dev use for a failed function.
-func writeFunctionError(w http.ResponseWriter, status int, typ, msg string, trace []string) int {
-	if trace == nil {
-		trace = []string{}
-	}
-	b, _ := json.Marshal(struct {
-		Type    string   `json:"errorType"`
-		Message string   `json:"errorMessage"`
-		Trace   []string `json:"trace"`
-	}{typ, msg, trace})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-	return status
+	s.finish(c, resp, a.Status, err)
 }
 
 // invocation builds the event and contexts of a request.

@@ -82,6 +82,12 @@ func (in *fakeInstance) Close() error { in.closed.Store(true); return nil }
 
 func newTestServer(t *testing.T, rt *fakeRuntime, names ...string) (*Server, *httptest.Server) {
 	t.Helper()
+	return newTestServerWith(t, rt, nil, names...)
+}
+
+// newTestServerWith is newTestServer with options of the test's own.
+func newTestServerWith(t *testing.T, rt *fakeRuntime, configure func(*Options), names ...string) (*Server, *httptest.Server) {
+	t.Helper()
 	site := t.TempDir()
 	dir := filepath.Join(site, "netlify", "functions")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -92,11 +98,15 @@ func newTestServer(t *testing.T, rt *fakeRuntime, names ...string) (*Server, *ht
 			t.Fatal(err)
 		}
 	}
-	s := NewServer(Options{
+	opts := Options{
 		SiteDir: site, FunctionsDir: dir, Runtimes: map[Kind]Runtime{KindJS: rt},
 		Concurrency: 2, Timeout: 200 * time.Millisecond,
 		Contexts: &ClientContexts{Signer: tokens.NewSigner("secret"), IdentityURL: "http://dev/.netlify/identity", SiteURL: "http://site"},
-	})
+	}
+	if configure != nil {
+		configure(&opts)
+	}
+	s := NewServer(opts)
 	if err := s.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}

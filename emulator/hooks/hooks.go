@@ -24,9 +24,13 @@ import (
 
 // Production's defaults for webhook.retries and webhook.timeout_sec.
 const (
-	DefaultAttempts = 3
-	DefaultTimeout  = 5 * time.Second
+	DefaultAttempts = identity.HookAttempts
+	DefaultTimeout  = identity.HookTimeout
 )
+
+// functionsPrefix is where GoTrue sends function hooks (functions.Prefix, which this
+// package reaches only through Functions).
+const functionsPrefix = "/.netlify/functions/"
 
 // Webhook is an outgoing webhook: while its URL is set it replaces the function hooks.
 type Webhook struct {
@@ -71,9 +75,6 @@ type target struct {
 	url      string // for the webhook
 	secret   string
 }
-
-// FunctionName is the function that receives an event.
-func FunctionName(event identity.Event) string { return "identity-" + string(event) }
 
 var _ identity.Hooks = (*Dispatcher)(nil)
 
@@ -124,11 +125,12 @@ func (d *Dispatcher) targets(ctx context.Context, event identity.Event) []target
 		}
 		return []target{{kind: journal.KindWebhook, url: d.Webhook.URL, secret: d.Webhook.Secret}}
 	}
-	if d.Functions == nil {
+	rule, ok := identity.RuleOf(event)
+	if d.Functions == nil || !ok {
 		return nil
 	}
 	var out []target
-	for _, name := range []string{FunctionName(event), FunctionName(event) + "-background"} {
+	for _, name := range rule.Functions() {
 		if d.Functions.Has(name) {
 			if provider := identity.ExternalProvider(ctx); provider != "" && d.Profile == "2024" {
 				if d.Skipped != nil {
@@ -186,11 +188,16 @@ func (d *Dispatcher) deliver(ctx context.Context, event identity.Event, t target
 			continue
 		case err != nil:
 			return nil, err
-		case status == http.StatusOK || status == http.StatusAccepted || status == http.StatusNoContent:
+		case passes(status):
 			return parseAnswer(payload)
 		}
 	}
 	return nil, identity.HookError(http.StatusUnprocessableEntity, "Failed to handle signup webhook", nil)
+}
+
+// passes reports a status that lets the operation go on.
+func passes(status int) bool {
+	return status == http.StatusOK || status == http.StatusAccepted || status == http.StatusNoContent
 }
 
 type timeoutError struct{ error }
@@ -202,9 +209,13 @@ func isTimeout(err error) bool {
 
 // header is the request's headers: GoTrue's, signed when there is a secret.
 func (d *Dispatcher) header(event identity.Event, secret string, body []byte) (http.Header, error) {
+	rule, ok := identity.RuleOf(event)
+	if !ok {
+		return nil, fmt.Errorf("%q is not an identity event", event)
+	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
-	h.Set("X-Netlify-Event", "identity_"+string(event))
+	h.Set("X-Netlify-Event", rule.NetlifyEvent)
 	if secret != "" {
 		sig, err := tokens.SignWebhook(secret, d.InstanceID, body, time.Now())
 		if err != nil {
@@ -266,7 +277,7 @@ func (d *Dispatcher) attemptFunction(ctx context.Context, name string, header ht
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil, 0, nil, timeoutError{err}
 		}
-		return nil, 0, nil, identity.HookError(http.StatusInternalServerError, "Failed to trigger webhook to /.netlify/functions/"+name, err)
+		return nil, 0, nil, identity.HookError(http.StatusInternalServerError, "Failed to trigger webhook to "+functionsPrefix+name, err)
 	}
 	return payload, status, respHeader, nil
 }
@@ -285,14 +296,14 @@ func (d *Dispatcher) record(event identity.Event, t target, user *identity.User,
 	}
 	switch {
 	case err != nil:
-		e.Outcome, e.Error = "error", err.Error()
+		e.Outcome, e.Error = journal.OutcomeError, err.Error()
 		if isTimeout(err) {
-			e.Outcome = "timeout"
+			e.Outcome = journal.OutcomeTimeout
 		}
-	case status == http.StatusOK || status == http.StatusAccepted || status == http.StatusNoContent:
-		e.Outcome = "pass"
+	case passes(status):
+		e.Outcome = journal.OutcomePass
 	default:
-		e.Outcome = "reject"
+		e.Outcome = journal.OutcomeReject
 	}
 	if err == nil {
 		e.Response = &journal.Response{Status: status, Header: respHeader, Body: payload}
@@ -316,7 +327,7 @@ func parseAnswer(payload []byte) (*identity.HookResult, error) {
 
 // functionTarget is the function hook target for the function name.
 func (d *Dispatcher) functionTarget(name string) target {
-	return target{kind: journal.KindHook, function: name, url: "/.netlify/functions/" + name, secret: d.Secret}
+	return target{kind: journal.KindHook, function: name, url: functionsPrefix + name, secret: d.Secret}
 }
 
 // Replay sends a journaled hook or webhook request again, once, re-signed with a new

@@ -2,17 +2,6 @@ package identity
 
 import "context"
 
-// Event is an identity event GoTrue announces to hooks.
-type Event string
-
-const (
-	EventValidate     Event = "validate"
-	EventSignup       Event = "signup"
-	EventLogin        Event = "login"
-	EventUserModified Event = "usermodified"
-	EventUserDeleted  Event = "userdeleted"
-)
-
 // HookBody is the exact body GoTrue sends a hook: three keys, in this order.
 type HookBody struct {
 	Event      Event  `json:"event"`

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strings"
@@ -54,14 +53,24 @@ type Result struct {
 	Attempts    []*journal.Entry  `json:"attempts,omitempty"`
 	Response    *journal.Response `json:"response,omitempty"`
 	DurationMS  float64           `json:"duration_ms"`
-	// Verdict: "pass" or "block" for identity events; "ok" or "error" for others.
-	Verdict string `json:"verdict"`
+	Verdict     Verdict           `json:"verdict"`
 	// Client is what the browser would get from the identity operation when it blocks.
 	Client     *ClientAnswer  `json:"client,omitempty"`
 	UserBefore *identity.User `json:"user_before,omitempty"`
 	UserAfter  *identity.User `json:"user_after,omitempty"`
 	Changes    []string       `json:"changes"`
 }
+
+// Verdict sums up an invocation: for identity events whether production goes on, for
+// other functions whether they worked.
+type Verdict string
+
+const (
+	VerdictPass  Verdict = "pass"  // an identity event: production goes on
+	VerdictBlock Verdict = "block" // an identity event: production refuses the operation
+	VerdictOK    Verdict = "ok"    // a plain function answered below 500
+	VerdictError Verdict = "error" // a plain function failed: 500 or more
+)
 
 // ClientAnswer is a status and body the client gets.
 type ClientAnswer struct {
@@ -71,7 +80,7 @@ type ClientAnswer struct {
 
 // ExitCode is dev invoke's: 0 when the function worked and would not block.
 func (r *Result) ExitCode() int {
-	if r.Verdict == "pass" || r.Verdict == "ok" {
+	if r.Verdict == VerdictPass || r.Verdict == VerdictOK {
 		return 0
 	}
 	return 1
@@ -82,10 +91,8 @@ func Run(ctx context.Context, env Env, req Request) (*Result, error) {
 	if !env.Functions.Has(req.Function) {
 		return nil, fmt.Errorf("no function %q in this site (dev serve's GET /.netlify/dev/api/functions lists them)", req.Function)
 	}
-	if strings.HasPrefix(req.Function, "identity-") {
-		if event, err := mockdata.ParseEvent(req.Function); err == nil {
-			return runHook(ctx, env, req, event)
-		}
+	if event, ok := identity.EventOfFunction(req.Function); ok {
+		return runHook(ctx, env, req, event)
 	}
 	return runHTTP(ctx, env, req)
 }
@@ -118,14 +125,14 @@ func runHook(ctx context.Context, env Env, req Request, event identity.Event) (*
 		res.Request, res.Response = last.Request, last.Response
 	}
 	res.UserBefore = p.User
-	blocking := event != identity.EventUserModified && event != identity.EventUserDeleted
+	rule, _ := identity.RuleOf(event)
 	var he *identity.HTTPError
 	switch {
 	case err != nil && errors.As(err, &he):
-		res.Verdict = "block"
-		if !blocking {
-			res.Verdict = "pass"
-			res.Warnings = append(res.Warnings, fmt.Sprintf("identity-%s failed (%s), which production only logs: it never blocks", event, he.Message))
+		res.Verdict = VerdictBlock
+		if !rule.Blocking {
+			res.Verdict = VerdictPass
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s failed (%s), which production only logs: it never blocks", rule.Function, he.Message))
 			break
 		}
 		b, _ := json.Marshal(he)
@@ -133,9 +140,9 @@ func runHook(ctx context.Context, env Env, req Request, event identity.Event) (*
 	case err != nil:
 		return nil, err
 	default:
-		res.Verdict = "pass"
+		res.Verdict = VerdictPass
 		after := p.User.Clone()
-		if answer != nil && event != identity.EventUserDeleted {
+		if answer != nil && rule.Answered {
 			if answer.AppMetaData != nil {
 				after.AppMetaData = answer.AppMetaData
 			}
@@ -149,8 +156,8 @@ func runHook(ctx context.Context, env Env, req Request, event identity.Event) (*
 	return res, nil
 }
 
-// runHTTP invokes a plain function with a request built from the flags, through the
-// same handler as dev serve's /.netlify/functions/NAME.
+// runHTTP invokes a plain function with a request built from the flags, as dev
+// serve's /.netlify/functions/NAME would (functions.Server.Call).
 func runHTTP(ctx context.Context, env Env, req Request) (*Result, error) {
 	if len(req.Payload) > 0 {
 		if err := fromLambdaEvent(&req); err != nil {
@@ -164,40 +171,45 @@ func runHTTP(ctx context.Context, env Env, req Request) (*Result, error) {
 			method = http.MethodPost
 		}
 	}
-	target := functions.Prefix + req.Function + req.Path
-	if req.Query != "" {
-		target += "?" + strings.TrimPrefix(req.Query, "?")
+	if req.Path != "" && !strings.HasPrefix(req.Path, "/") {
+		return nil, fmt.Errorf("--path %q: write what follows /.netlify/functions/%s, starting with \"/\"", req.Path, req.Function)
 	}
-	r := httptest.NewRequestWithContext(ctx, method, target, strings.NewReader(req.Body))
-	r.RemoteAddr = "127.0.0.1:0"
-	r.Host = "127.0.0.1"
+	query := strings.TrimPrefix(req.Query, "?")
+	target := functions.Prefix + req.Function + req.Path
+	if query != "" {
+		target += "?" + query
+	}
+	header := http.Header{}
 	for _, h := range req.Headers {
 		k, v, ok := strings.Cut(h, ":")
 		if !ok {
 			return nil, fmt.Errorf("--header %q: write it as \"Name: value\"", h)
 		}
-		r.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+		header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
 	}
 	if req.As != "" {
 		tok, err := env.Token(ctx, req.As)
 		if err != nil {
 			return nil, err
 		}
-		r.Header.Set("Authorization", "Bearer "+tok)
+		header.Set("Authorization", "Bearer "+tok)
 	}
-	if req.Body != "" && r.Header.Get("Content-Type") == "" {
-		r.Header.Set("Content-Type", "application/json")
+	if req.Body != "" && header.Get("Content-Type") == "" {
+		header.Set("Content-Type", "application/json")
 	}
 	res := &Result{Function: req.Function, Mode: env.Mode, Warnings: []string{}, Changes: []string{},
-		Request: journal.Request{Method: method, URL: target, Header: r.Header.Clone(), Body: []byte(req.Body)}}
-	w := httptest.NewRecorder()
+		Request: journal.Request{Method: method, URL: target, Header: header.Clone(), Body: []byte(req.Body)}}
 	start := time.Now()
-	env.Functions.ServeHTTP(w, r)
+	a, err := env.Functions.Call(ctx, req.Function, functions.CallRequest{
+		Method: method, Path: req.Path, Query: query, Header: header, Body: []byte(req.Body), Host: "127.0.0.1"})
+	if err != nil {
+		return nil, fmt.Errorf("invoke %s: %w", req.Function, err)
+	}
 	res.DurationMS = float64(time.Since(start).Microseconds()) / 1000
-	res.Response = &journal.Response{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}
-	res.Verdict = "ok"
-	if w.Code >= 500 {
-		res.Verdict = "error"
+	res.Response = &journal.Response{Status: a.Status, Header: a.Header, Body: a.Body}
+	res.Verdict = VerdictOK
+	if a.Status >= http.StatusInternalServerError {
+		res.Verdict = VerdictError
 	}
 	return res, nil
 }

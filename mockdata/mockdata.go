@@ -26,7 +26,13 @@ type Options struct {
 }
 
 // Events are the identity events there are payloads for.
-var Events = []identity.Event{identity.EventValidate, identity.EventSignup, identity.EventLogin, identity.EventUserModified, identity.EventUserDeleted}
+var Events = func() []identity.Event {
+	var out []identity.Event
+	for _, r := range identity.Events {
+		out = append(out, r.Event)
+	}
+	return out
+}()
 
 // ParseEvent accepts "identity-signup", "signup" or "identity_signup".
 func ParseEvent(name string) (identity.Event, error) {

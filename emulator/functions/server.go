@@ -146,6 +146,9 @@ func (s *Server) only(d *Discovery) *Discovery {
 // apply brings the set of functions in line with a discovery: new ones are added and
 // built, removed ones stopped, and those whose files changed rebuilt.
 func (s *Server) apply(ctx context.Context, d *Discovery, changed map[string]bool) {
+	// A function's own runtime (a debugger's) may open listeners: ask for it before the
+	// lock that every request takes.
+	own := s.ownRuntimes(d)
 	s.mu.Lock()
 	var build []*pool
 	seen := map[string]bool{}
@@ -162,10 +165,8 @@ func (s *Server) apply(ctx context.Context, d *Discovery, changed map[string]boo
 			p.close()
 		}
 		rt := s.opts.Runtimes[fn.Kind]
-		if s.opts.RuntimeFor != nil {
-			if own := s.opts.RuntimeFor(fn); own != nil {
-				rt = own
-			}
+		if r := own[fn.Name]; r != nil {
+			rt = r
 		}
 		if rt == nil {
 			s.conflicts[fn.Name] = fmt.Errorf("no runtime for %s functions in this build of dev", fn.Kind)
@@ -230,6 +231,28 @@ func (s *Server) apply(ctx context.Context, d *Discovery, changed map[string]boo
 			s.build(s.life, p)
 		}()
 	}
+}
+
+// ownRuntimes asks Options.RuntimeFor for the functions that will need a new pool.
+func (s *Server) ownRuntimes(d *Discovery) map[string]Runtime {
+	if s.opts.RuntimeFor == nil {
+		return nil
+	}
+	s.mu.RLock()
+	var fresh []*Function
+	for _, fn := range d.Functions {
+		if p, ok := s.pools[fn.Name]; !ok || p.fn.Kind != fn.Kind || p.fn.Entry != fn.Entry {
+			fresh = append(fresh, fn)
+		}
+	}
+	s.mu.RUnlock()
+	own := map[string]Runtime{}
+	for _, fn := range fresh {
+		if rt := s.opts.RuntimeFor(fn); rt != nil {
+			own[fn.Name] = rt
+		}
+	}
+	return own
 }
 
 // touches reports whether a changed path belongs to the function: its entry, a file

@@ -13,6 +13,7 @@ import (
 
 	"github.com/identity-dev/dev/emulator/devapi"
 	"github.com/identity-dev/dev/emulator/functions"
+	"github.com/identity-dev/dev/emulator/identity"
 	"github.com/identity-dev/dev/fixtures"
 	"github.com/identity-dev/dev/mockdata"
 )
@@ -26,8 +27,8 @@ const LambdaEvent = "lambda-event"
 // Names are the payloads dev payload makes, in the order it lists them.
 func Names() []string {
 	var out []string
-	for _, e := range mockdata.Events {
-		out = append(out, "identity-"+string(e))
+	for _, r := range identity.Events {
+		out = append(out, r.Function)
 	}
 	return append(out, LambdaEvent)
 }

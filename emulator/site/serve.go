@@ -54,14 +54,20 @@ func DefaultServeSettings() ServeSettings {
 	return ServeSettings{
 		Host: devapi.DefaultHost, Port: devapi.DefaultPort, DB: ":memory:",
 		BcryptCost: identity.DefaultBcryptCost, WebhookEvents: []string{"validate", "signup", "login"},
-		HookAttempts: hooks.DefaultAttempts, HookTimeout: hooks.DefaultTimeout, GoTrueProfile: "current",
+		HookAttempts: identity.HookAttempts, HookTimeout: identity.HookTimeout, GoTrueProfile: "current",
 		FunctionTimeout: functions.DefaultTimeout, FunctionConcurrency: functions.DefaultConcurrency,
 		DebugPort: devserver.DefaultDebugPort, InspectPort: devserver.DefaultInspectPort, Debugger: "delve",
 	}
 }
 
-// Events are the identity events GoTrue delivers, in the order it names them.
-var Events = []identity.Event{identity.EventValidate, identity.EventSignup, identity.EventLogin, identity.EventUserModified, identity.EventUserDeleted}
+// Events are the identity events GoTrue delivers, from identity's table of rules.
+var Events = func() []identity.Event {
+	var out []identity.Event
+	for _, r := range identity.Events {
+		out = append(out, r.Event)
+	}
+	return out
+}()
 
 // Providers are the external providers GoTrue knows.
 var Providers = identity.Providers
@@ -161,12 +167,8 @@ func (o *ServeSettings) validate() error {
 }
 
 func knownEvent(name string) bool {
-	for _, e := range Events {
-		if string(e) == name {
-			return true
-		}
-	}
-	return false
+	_, ok := identity.RuleOf(identity.Event(name))
+	return ok
 }
 
 func knownProvider(name string) bool {

@@ -136,24 +136,20 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		Autoconfirm: opts.Autoconfirm, DisableSignup: opts.DisableSignup,
 		External: external, BcryptCost: opts.BcryptCost, Version: opts.Version,
 	}
-	dispatcher := &hooks.Dispatcher{
-		InstanceID: instanceID, Secret: secret, Webhook: opts.Webhook,
-		Attempts: opts.HookAttempts, Timeout: opts.HookTimeout,
-		Record: s.recordHook, Profile: opts.GoTrueProfile, Skipped: s.hookSkipped,
-	}
-	s.hooks = dispatcher
-	s.api = identity.New(cfg, db, identity.WithObserver(&logObserver{log: opts.Log, server: s}), identity.WithHooks(dispatcher))
 	if len(opts.Debug) > 0 {
 		s.debug = newDebugger(s, opts.Debug, opts.DebugPort, opts.InspectPort)
 		s.debug.wait = opts.DebugWait
 		s.debug.dlv = dlv
 	}
+	// Built in the order they depend on each other, each whole once built: the
+	// functions (which sign with the instance secret), the hooks that call them, the
+	// identity API that calls the hooks.
 	if opts.FunctionsDir != "" && len(opts.Runtimes) > 0 {
 		fopts := functions.Options{
 			SiteDir: opts.SiteDir, FunctionsDir: opts.FunctionsDir, Runtimes: opts.Runtimes,
 			Concurrency: opts.FunctionConcurrency, Timeout: opts.FunctionTimeout, Env: opts.FunctionEnv,
 			Contexts: &functions.ClientContexts{
-				Signer: s.api.Signer(), IdentityURL: s.url + IdentityPrefix, SiteURL: siteURL, AdminTTL: opts.AdminTokenTTL,
+				Signer: tokens.NewSigner(secret), IdentityURL: s.url + IdentityPrefix, SiteURL: siteURL, AdminTTL: opts.AdminTokenTTL,
 			},
 			BaseURL: s.URL, SiteID: instanceID, Log: opts.Log, OnInvoke: s.recordInvocation,
 		}
@@ -163,7 +159,19 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 			fopts.BeforeInvoke, fopts.Held = s.debug.beforeInvoke, s.debug.heldFn
 		}
 		s.fns = functions.NewServer(fopts)
-		dispatcher.Functions = s.fns
+	}
+	var fns hooks.Functions // a nil interface when there are no functions, not a nil *Server
+	if s.fns != nil {
+		fns = s.fns
+	}
+	dispatcher := &hooks.Dispatcher{
+		InstanceID: instanceID, Secret: secret, Webhook: opts.Webhook, Functions: fns,
+		Attempts: opts.HookAttempts, Timeout: opts.HookTimeout,
+		Record: s.recordHook, Profile: opts.GoTrueProfile, Skipped: s.hookSkipped,
+	}
+	s.hooks = dispatcher
+	s.api = identity.New(cfg, db, identity.WithObserver(&logObserver{log: opts.Log, server: s}), identity.WithHooks(dispatcher))
+	if s.fns != nil {
 		if err := s.fns.Load(ctx); err != nil {
 			s.Close()
 			return nil, err

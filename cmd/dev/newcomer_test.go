@@ -155,3 +155,14 @@ func TestPayloadNotJSONSaysWhere(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// 9. A function that does not build is said to be so, with why, not read as a hook
+// that production would block.
+func TestInvokeOfAFunctionThatDoesNotBuild(t *testing.T) {
+	dir := invokeSite(t)
+	os.WriteFile(filepath.Join(dir, "netlify", "functions", "identity-signup.js"), []byte("exports.handler = async () => { return {statusCode: 200 \n"), 0o644)
+	_, _, err := runCmd(t, "invoke", "identity-signup", "--dir", dir, "--standalone")
+	if err == nil || !strings.Contains(err.Error(), "identity-signup does not build, so it was not run:") || !strings.Contains(err.Error(), "identity-signup.js:2:1: Expected \"}\" but found end of file") {
+		t.Fatalf("%v", err)
+	}
+}

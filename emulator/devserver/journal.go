@@ -35,6 +35,8 @@ func (s *Server) recordHook(e *journal.Entry) {
 		outcome = term.Warn
 		if e.Error != "" {
 			result += ": " + e.Error
+		} else if cause := causeOf(e.Response); cause != "" {
+			result += ": " + cause
 		}
 	}
 	s.opts.Log.Event(term.KindHook, subject, outcome, result, msDuration(e.DurationMS))
@@ -266,4 +268,35 @@ func (s *Server) hookSkipped(event identity.Event, function, provider string) {
 	}
 	s.opts.Log.Event(term.KindHook, function, term.Info, fmt.Sprintf(
 		"not called for this %s sign-in: under --gotrue-profile 2024 (production before March 2026) external providers reached only the outgoing webhook, never identity-* functions", provider), 0)
+}
+
+// causeOf says in a few words why a hook was refused, so that the log line shows it
+// without dev events show: a function's error (type, message and where it was thrown
+// in the site's files), else the start of the body it answered.
+func causeOf(r *journal.Response) string {
+	if r == nil || r.Status < 300 || len(r.Body) == 0 {
+		return ""
+	}
+	var fe struct {
+		Type    string   `json:"errorType"`
+		Message string   `json:"errorMessage"`
+		Trace   []string `json:"trace"`
+	}
+	if json.Unmarshal(r.Body, &fe) == nil && (fe.Type != "" || fe.Message != "") {
+		cause := strings.TrimSpace(fe.Type + ": " + fe.Message)
+		for _, line := range fe.Trace {
+			if at := strings.TrimSpace(line); strings.HasPrefix(at, "at ") && !strings.Contains(at, "node:") && !strings.Contains(at, "node_modules") {
+				if i := strings.LastIndex(at, "("); i >= 0 {
+					at = "at " + strings.TrimSuffix(at[i+1:], ")")
+				}
+				return cause + " " + at
+			}
+		}
+		return cause
+	}
+	body := strings.Join(strings.Fields(string(r.Body)), " ")
+	if len(body) > 160 {
+		body = body[:157] + "..."
+	}
+	return fmt.Sprintf("it answered %q", body)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/identity-dev/dev/emulator/suggest"
 	"github.com/identity-dev/dev/emulator/term"
 )
 
@@ -91,7 +92,11 @@ func (s *Server) target(name string, hook bool) (*pool, *Answer) {
 	case err != nil:
 		return nil, functionErrorAnswer(http.StatusInternalServerError, "FunctionConflict", err.Error(), nil)
 	case p == nil:
-		return nil, textAnswer(http.StatusNotFound, fmt.Sprintf("Function not found: no function %q in %s", name, rel(s.opts.SiteDir, s.opts.FunctionsDir)))
+		msg := fmt.Sprintf("Function not found: no function %q in %s", name, rel(s.opts.SiteDir, s.opts.FunctionsDir))
+		if near := suggest.Nearest(name, s.names()); near != "" {
+			msg += fmt.Sprintf("; did you mean %s?", near)
+		}
+		return nil, textAnswer(http.StatusNotFound, msg)
 	}
 	return p, nil
 }
@@ -186,4 +191,15 @@ func (s *Server) finish(c *call, resp *Response, status int, err error) {
 		outcome = term.Warn
 	}
 	s.opts.Log.Event(term.KindFunction, c.p.fn.Name+" "+c.r.Method+" "+c.r.URL.Path, outcome, result, d)
+}
+
+// names are the functions served.
+func (s *Server) names() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]string, 0, len(s.pools))
+	for name := range s.pools {
+		out = append(out, name)
+	}
+	return out
 }

@@ -291,7 +291,7 @@ func (s *Server) build(ctx context.Context, p *pool) {
 	name := p.fn.Name
 	p.build(ctx, func(took time.Duration, err error) {
 		if err != nil {
-			s.opts.Log.Event(term.KindBuild, name, term.Fail, err.Error(), took)
+			s.opts.Log.Event(term.KindBuild, name, term.Fail, oneLine(err.Error()), took)
 			return
 		}
 		s.opts.Log.Event(term.KindBuild, name, term.OK, "built "+rel(s.opts.SiteDir, p.fn.Entry), took)
@@ -406,6 +406,20 @@ func (s *Server) limit(name string, timeout time.Duration) time.Duration {
 	return timeout
 }
 
+// Built waits for a function's build in progress and returns its error: a
+// *BuildError when it does not build. Nothing is started.
+func (s *Server) Built(ctx context.Context, name string) error {
+	p, err := s.pool(name)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return fmt.Errorf("no function %q", name)
+	}
+	_, _, err = p.ready(ctx)
+	return err
+}
+
 // Has reports whether a function of that name is served.
 func (s *Server) Has(name string) bool {
 	p, err := s.pool(name)
@@ -420,6 +434,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p, missing := s.target(name, false)
 	if missing != nil {
 		writeAnswer(w, missing)
+		s.opts.Log.Event(term.KindFunction, name+" "+r.Method+" "+r.URL.Path, term.Warn,
+			fmt.Sprintf("%d %s", missing.Status, strings.TrimPrefix(string(missing.Body), "Function not found: ")), time.Since(start))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxEventBody))
@@ -471,4 +487,23 @@ func outcomeOf(stream string) term.Outcome {
 		return term.Warn
 	}
 	return term.Info
+}
+
+// oneLine joins a message's lines for the log, which writes one line per event.
+func oneLine(msg string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(msg, "\n") {
+		if l = strings.TrimSpace(l); l == "" {
+			continue
+		}
+		switch s := b.String(); {
+		case s == "":
+		case strings.HasSuffix(s, ":"):
+			b.WriteString(" ")
+		default:
+			b.WriteString(" | ")
+		}
+		b.WriteString(l)
+	}
+	return b.String()
 }

@@ -91,6 +91,14 @@ func Run(ctx context.Context, env Env, req Request) (*Result, error) {
 	if !env.Functions.Has(req.Function) {
 		return nil, fmt.Errorf("no function %q in this site (dev serve's GET /.netlify/dev/api/functions lists them)", req.Function)
 	}
+	// A function that does not build is said to be so, with the build's output, before
+	// it is read as a function that refused or failed.
+	var be *functions.BuildError
+	if err := env.Functions.Built(ctx, req.Function); errors.As(err, &be) {
+		return nil, fmt.Errorf("%s does not build, so it was not run:\n%s", req.Function, strings.TrimSpace(be.Output))
+	} else if err != nil {
+		return nil, fmt.Errorf("build %s: %w", req.Function, err)
+	}
 	if event, ok := identity.EventOfFunction(req.Function); ok {
 		return runHook(ctx, env, req, event)
 	}

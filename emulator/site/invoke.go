@@ -7,6 +7,7 @@ import (
 
 	"github.com/identity-dev/dev/emulator/devapi"
 	"github.com/identity-dev/dev/emulator/invoke"
+	"github.com/identity-dev/dev/emulator/suggest"
 	"github.com/identity-dev/dev/emulator/term"
 )
 
@@ -71,7 +72,7 @@ func (s *Site) noFunction(name, flag string) error {
 		for _, fn := range fns {
 			names = append(names, fn.Name)
 		}
-		if near := Nearest(name, names); near != "" {
+		if near := suggest.Nearest(name, names); near != "" {
 			msg += fmt.Sprintf("; did you mean %s?", near)
 		}
 	}

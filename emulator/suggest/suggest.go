@@ -1,4 +1,5 @@
-package site
+// Package suggest finds the name a person probably meant, for "did you mean".
+package suggest
 
 import "strings"
 

@@ -54,7 +54,12 @@ func startSite(t testing.TB, name string, opts Options) (*testServer, string) {
 	if _, ok := t.(*testing.T); ok {
 		requireNode(t.(*testing.T))
 	}
-	dir := copySite(t, name)
+	return startSiteIn(t, copySite(t, name), opts)
+}
+
+// startSiteIn serves the site in dir with its functions.
+func startSiteIn(t testing.TB, dir string, opts Options) (*testServer, string) {
+	t.Helper()
 	site, err := config.Load(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -248,16 +248,10 @@ func listSources(ctx context.Context, goTool, dir string) listing {
 			}
 			if gomod != "" {
 				add(gomod)
-				if sum := strings.TrimSuffix(gomod, ".mod") + ".sum"; fileExists(sum) {
-					add(sum)
-				}
+				// go.sum even before it exists: go get creates it, and that must rebuild.
+				add(strings.TrimSuffix(gomod, ".mod") + ".sum")
 			}
 		}
 	}
 	return listing{name: name, files: files}
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }

@@ -147,12 +147,25 @@ func Body(event identity.Event, o Options) ([]byte, *identity.User, error) {
 
 // InstanceID is the instance id that goes with a seed (random without one).
 func InstanceID(seed int64) string {
+	var id string
 	if seed == 0 {
-		return newGen(Options{}).uuid()
+		id = newGen(Options{}).uuid()
+	} else {
+		derived := seed ^ 0x5eed
+		if derived == 0 {
+			derived = 0x5eed5eed // seed 0x5eed would give 0, which means "no seed"
+		}
+		id = newGen(Options{Seed: derived}).uuid()
 	}
-	derived := seed ^ 0x5eed
-	if derived == 0 {
-		derived = 0x5eed5eed // seed 0x5eed would give 0, which means "no seed"
-	}
-	return newGen(Options{Seed: derived}).uuid()
+	return mockInstancePrefix + id[len(mockInstancePrefix):]
+}
+
+// mockInstancePrefix begins every instance id dev makes up ("mock" in hex), so that a
+// payload dev printed is told from one captured in production.
+const mockInstancePrefix = "6d6f636b"
+
+// IsMockInstance reports whether an instance id is one dev made up (dev payload's), not
+// a real instance's: dev invoke replaces it without a warning.
+func IsMockInstance(id string) bool {
+	return len(id) == 36 && strings.HasPrefix(id, mockInstancePrefix)
 }

@@ -166,3 +166,27 @@ func TestInvokeOfAFunctionThatDoesNotBuild(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// 14. What dev payload prints, dev invoke takes back without a word, standalone and
+// through a server; a real instance's id from a capture is still pointed out.
+func TestPayloadTakenBackWithoutWarnings(t *testing.T) {
+	dir := invokeSite(t)
+	out, _, err := runCmd(t, "payload", "identity-signup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "p.json")
+	os.WriteFile(p, []byte(out), 0o644)
+	url := serveSite(t, dir)
+	for _, where := range [][]string{{"--standalone"}, {"--url", url}} {
+		r, err := invokeJSON(t, append([]string{"identity-signup", "--dir", dir, "--payload", p}, where...)...)
+		if err != nil || len(r.Warnings) != 0 {
+			t.Errorf("%v: %v, warnings %q", where, err, r.Warnings)
+		}
+	}
+	captured := strings.Replace(out, `"instance_id": "6d6f636b`, `"instance_id": "0f3e1a2b`, 1)
+	os.WriteFile(p, []byte(captured), 0o644)
+	if r, _ := invokeJSON(t, "identity-signup", "--dir", dir, "--payload", p, "--standalone"); len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "is not this instance's") {
+		t.Errorf("a captured instance id: warnings %q", r.Warnings)
+	}
+}

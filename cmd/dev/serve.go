@@ -66,6 +66,7 @@ Settings come from flags, then netlify.toml's [dev.identity] table, then default
 	fl.StringVar(&set.DB, "db", set.DB, "where users, tokens and mail live: :memory: or a file that keeps them across runs")
 	fl.BoolVar(&set.Autoconfirm, "autoconfirm", false, "confirm signups without a confirmation mail")
 	fl.BoolVar(&set.DisableSignup, "disable-signup", false, "refuse signups (\"Invite only\" in Netlify's settings)")
+	fl.BoolVar(&set.WidgetSetup, "identity-widget-setup", set.WidgetSetup, "point netlify-identity-widget on served pages at this server (no site URL prompt; nf_jwt cookies as on the deployed site)")
 	fl.StringSliceVar(&set.External, "external", nil, "external providers to report enabled in /settings (github, gitlab, bitbucket, google, facebook)")
 	fl.StringVar(&set.WebhookURL, "webhook-url", "", "an outgoing webhook that receives identity events instead of the identity-* functions, as in production")
 	fl.StringVar(&set.WebhookSecret, "webhook-secret", "", "the secret that signs X-Webhook-Signature for --webhook-url")

@@ -66,6 +66,7 @@ type Identity struct {
 	WebhookURL    *string  `toml:"webhook_url"`
 	WebhookSecret *string  `toml:"webhook_secret"`
 	WebhookEvents []string `toml:"webhook_events"`
+	WidgetSetup   *bool    `toml:"widget_setup"`
 }
 
 // Load reads dir/netlify.toml. A site without one gets an empty Site; a file that does
@@ -91,7 +92,7 @@ func Load(dir string) (*Site, error) {
 	}
 	for _, key := range md.Undecoded() {
 		if len(key) >= 2 && key[0] == "dev" && key[1] == "identity" {
-			return nil, fmt.Errorf("%s: unknown key %q in [dev.identity]; known keys: site_url, jwt_secret, autoconfirm, disable_signup, db, bcrypt_cost, external, gotrue_profile, webhook_url, webhook_secret, webhook_events", path, key.String())
+			return nil, fmt.Errorf("%s: unknown key %q in [dev.identity]; known keys: site_url, jwt_secret, autoconfirm, disable_signup, db, bcrypt_cost, external, gotrue_profile, webhook_url, webhook_secret, webhook_events, widget_setup", path, key.String())
 		}
 	}
 	return s, nil

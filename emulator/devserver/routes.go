@@ -36,7 +36,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle(functions.Prefix, s.fns)
 	}
 	if s.opts.PublishDir != "" {
-		mux.Handle("/", newStaticSite(s.opts.PublishDir, s.opts.SiteDir, s.opts.FunctionsDir, s.opts.DB))
+		mux.Handle("/", newStaticSite(s.opts.PublishDir, s.opts.SiteDir, s.opts.FunctionsDir, s.opts.DB, !s.opts.NoWidgetSetup))
 	}
 	mux.HandleFunc(devapi.Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{Code: http.StatusNotFound, Msg: "No dev API at " + r.URL.Path + "; see the dev API in docs/configuration.md"})

@@ -60,6 +60,9 @@ type Options struct {
 	AdminTokenTTL       time.Duration
 	// PublishDir is served for every other path, when set.
 	PublishDir string
+	// NoWidgetSetup serves pages that load netlify-identity-widget as they are, without
+	// the snippet that points the widget at this server (see widget.go).
+	NoWidgetSetup bool
 	// Debug names the functions to run under a debugger ("all" for every one);
 	// DebugPort is the first delve port (2345), InspectPort the first Node one (9229).
 	Debug       []string

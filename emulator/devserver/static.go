@@ -1,6 +1,9 @@
 package devserver
 
 import (
+	"bytes"
+	"io"
+	"mime"
 	"net/http"
 	"os"
 	"path"
@@ -19,11 +22,11 @@ type staticSite struct {
 	dir     string   // the publish folder
 	root    string   // the site root, where netlify.toml and .env are
 	private []string // absolute paths never served, with everything under them
-	files   http.Handler
+	widget  bool     // add widgetSetup to pages that load the identity widget
 }
 
-func newStaticSite(dir, root, functionsDir, db string) *staticSite {
-	s := &staticSite{dir: dir, root: root, files: http.FileServer(http.Dir(dir))}
+func newStaticSite(dir, root, functionsDir, db string, widget bool) *staticSite {
+	s := &staticSite{dir: dir, root: root, widget: widget}
 	if functionsDir != "" {
 		s.private = append(s.private, functionsDir)
 	}
@@ -39,31 +42,90 @@ func newStaticSite(dir, root, functionsDir, db string) *staticSite {
 }
 
 func (s *staticSite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	clean := path.Clean("/" + r.URL.Path)
-	p := filepath.Join(s.dir, filepath.FromSlash(clean))
-	if !s.servable(clean, p) {
-		s.notFound(w, r)
+	if file, ok := s.resolve(r.URL.Path); ok {
+		s.serveFile(w, r, file, http.StatusOK)
 		return
 	}
-	st, err := os.Stat(p)
-	if clean == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !fileExists(filepath.Join(s.dir, "index.html")) {
+	if s.isWelcome(r) {
 		s.welcome(w) // a mail's link lands here; without a page of the site's, dev's own finishes it
 		return
 	}
-	if err != nil || (st.IsDir() && !fileExists(filepath.Join(p, "index.html"))) {
-		if html := p + ".html"; s.servable(clean+".html", html) && fileExists(html) {
-			http.ServeFile(w, r, html)
-			return
-		}
-		s.notFound(w, r)
-		return
-	}
-	if st.IsDir() && !s.servable(path.Join(clean, "index.html"), filepath.Join(p, "index.html")) {
-		s.notFound(w, r)
-		return
-	}
-	s.files.ServeHTTP(w, r)
+	s.notFound(w, r)
 }
+
+// isWelcome: / of a site with no index.html gets dev's own page.
+func (s *staticSite) isWelcome(r *http.Request) bool {
+	return path.Clean("/"+r.URL.Path) == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		!fileExists(filepath.Join(s.dir, "index.html"))
+}
+
+// resolve is the file served at a URL path: the file itself, a folder's index.html,
+// or path.html (Netlify's pretty URLs); false when there is none that may be served.
+func (s *staticSite) resolve(urlPath string) (string, bool) {
+	clean := path.Clean("/" + urlPath)
+	p := filepath.Join(s.dir, filepath.FromSlash(clean))
+	if !s.servable(clean, p) {
+		return "", false
+	}
+	if st, err := os.Stat(p); err == nil {
+		if !st.IsDir() {
+			return p, true
+		}
+		if idx := filepath.Join(p, "index.html"); s.servable(path.Join(clean, "index.html"), idx) && fileExists(idx) {
+			return idx, true
+		}
+	}
+	if html := p + ".html"; clean != "/" && s.servable(clean+".html", html) && fileExists(html) {
+		return html, true
+	}
+	return "", false
+}
+
+// exists reports whether a file is served at a URL path, for rules' shadowing.
+func (s *staticSite) exists(urlPath string) bool {
+	_, ok := s.resolve(urlPath)
+	return ok
+}
+
+// serveFile answers with a file: with status 200, as net/http serves files (ranges,
+// If-Modified-Since); with another status (a rule's 404 or 401 page), its content and
+// that status. Pages that load the identity widget get widgetSetup.
+func (s *staticSite) serveFile(w http.ResponseWriter, r *http.Request, file string, status int) {
+	f, err := os.Open(file)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.IsDir() {
+		http.NotFound(w, r)
+		return
+	}
+	var content io.ReadSeeker = f
+	if s.widget && strings.EqualFold(filepath.Ext(file), ".html") {
+		if b, err := io.ReadAll(io.LimitReader(f, maxInjectedPage+1)); err == nil && len(b) <= maxInjectedPage {
+			content = bytes.NewReader(withWidgetSetup(b))
+		} else {
+			f.Seek(0, io.SeekStart)
+		}
+	}
+	if status == http.StatusOK {
+		http.ServeContent(w, r, filepath.Base(file), st.ModTime(), content)
+		return
+	}
+	if ct := mime.TypeByExtension(filepath.Ext(file)); ct != "" {
+		w.Header().Set("Content-Type", ct)
+	}
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = io.Copy(w, content)
+	}
+}
+
+// maxInjectedPage bounds the pages read whole to add widgetSetup; larger ones are
+// served as they are.
+const maxInjectedPage = 4 << 20
 
 // servable says whether the file at clean (a cleaned URL path) and p (its place on
 // disk) may be answered.
@@ -103,15 +165,12 @@ func publicPath(clean string) bool {
 	return true
 }
 
+// notFound answers 404 with the publish folder's 404.html, or a plain one.
 func (s *staticSite) notFound(w http.ResponseWriter, r *http.Request) {
 	custom := filepath.Join(s.dir, "404.html")
-	if s.servable("/404.html", custom) {
-		if b, err := os.ReadFile(custom); err == nil {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.WriteHeader(http.StatusNotFound)
-			_, _ = w.Write(b)
-			return
-		}
+	if s.servable("/404.html", custom) && fileExists(custom) {
+		s.serveFile(w, r, custom, http.StatusNotFound)
+		return
 	}
 	http.NotFound(w, r)
 }

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 )
@@ -45,15 +46,20 @@ type EventRequest struct {
 // base64 for everything else (a missing content type included).
 func NewEvent(er EventRequest) *Event {
 	r := er.Request
+	path, rawURL := r.URL.Path, r.URL.RequestURI()
+	if orig, ok := r.Context().Value(originalPathKey{}).(string); ok {
+		path = orig // a site rule rewrote the request to the function
+		rawURL = (&url.URL{Path: path, RawQuery: r.URL.RawQuery}).RequestURI()
+	}
 	e := &Event{
-		Path:                            r.URL.Path,
+		Path:                            path,
 		HTTPMethod:                      r.Method,
 		Headers:                         map[string]string{},
 		MultiValueHeaders:               map[string][]string{},
 		QueryStringParameters:           map[string]string{},
 		MultiValueQueryStringParameters: map[string][]string{},
 		RawQuery:                        r.URL.RawQuery,
-		RawURL:                          strings.TrimRight(er.BaseURL, "/") + r.URL.RequestURI(),
+		RawURL:                          strings.TrimRight(er.BaseURL, "/") + rawURL,
 	}
 	add := func(name, value string) {
 		name = strings.ToLower(name)
@@ -166,4 +172,18 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+type originalPathKey struct{}
+
+// Rewritten is r sent to a function by a site rule (/api/* /.netlify/functions/:splat
+// 200): it is routed by target, while the function sees the path the client asked
+// for, as production's event.path is, and the query the rule gave.
+func Rewritten(r *http.Request, target, rawQuery string) *http.Request {
+	r2 := r.WithContext(context.WithValue(r.Context(), originalPathKey{}, r.URL.Path))
+	u := *r.URL
+	u.Path, u.RawPath, u.RawQuery = target, "", rawQuery
+	r2.URL = &u
+	r2.RequestURI = u.RequestURI()
+	return r2
 }

@@ -35,6 +35,8 @@ type ServeSettings struct {
 	HookAttempts  int
 	HookTimeout   time.Duration
 	GoTrueProfile string
+	// WidgetSetup points netlify-identity-widget on served pages at this server.
+	WidgetSetup bool
 
 	Functions           string
 	FunctionTimeout     time.Duration
@@ -57,6 +59,7 @@ func DefaultServeSettings() ServeSettings {
 		HookAttempts: identity.HookAttempts, HookTimeout: identity.HookTimeout, GoTrueProfile: "current",
 		FunctionTimeout: functions.DefaultTimeout, FunctionConcurrency: functions.DefaultConcurrency,
 		DebugPort: devserver.DefaultDebugPort, InspectPort: devserver.DefaultInspectPort, Debugger: "delve",
+		WidgetSetup: true,
 	}
 }
 
@@ -116,6 +119,9 @@ func (s *Site) Settle(set *ServeSettings, given func(flag string) bool) error {
 	}
 	if id.WebhookEvents != nil && take("webhook-events") {
 		set.WebhookEvents = id.WebhookEvents
+	}
+	if id.WidgetSetup != nil && take("identity-widget-setup") {
+		set.WidgetSetup = *id.WidgetSetup
 	}
 	return set.validate()
 }
@@ -186,7 +192,7 @@ func knownProvider(name string) bool {
 func (s *Site) Serve(ctx context.Context, set ServeSettings, log *term.Logger) (srv *devserver.Server, stop func(), err error) {
 	fnDir := s.FunctionsDir(set.Functions)
 	opts := devserver.Options{
-		SiteDir: s.Dir, FunctionsDir: fnDir, PublishDir: s.PublishDir(), Runtimes: runtimes(),
+		SiteDir: s.Dir, FunctionsDir: fnDir, PublishDir: s.PublishDir(), Runtimes: runtimes(), NoWidgetSetup: !set.WidgetSetup,
 		FunctionTimeout: set.FunctionTimeout, FunctionConcurrency: set.FunctionConcurrency,
 		Host: set.Host, AllowedHosts: set.AllowHosts, Port: set.Port, SiteURL: set.SiteURL, JWTSecret: set.JWTSecret, DB: set.DB,
 		Autoconfirm: set.Autoconfirm, DisableSignup: set.DisableSignup, External: set.External,

@@ -152,13 +152,15 @@ func (s *staticSite) servable(clean, p string) bool {
 	return true
 }
 
-// publicPath refuses dot files and folders but .well-known, node_modules and
-// netlify.toml, in any case (a case-insensitive file system finds NETLIFY.TOML too).
+// publicPath refuses dot files and folders but .well-known, node_modules,
+// netlify.toml and the rule files _redirects and _headers, which a deploy reads and
+// does not publish, in any case (a case-insensitive file system finds NETLIFY.TOML too).
 // A deploy leaves out the same files, .well-known kept, as netlify-cli's deploy filter does.
 func publicPath(clean string) bool {
 	for _, part := range strings.Split(clean, "/") {
 		lower := strings.ToLower(part)
-		if strings.HasPrefix(part, ".") && part != ".well-known" || lower == "node_modules" || lower == "netlify.toml" {
+		if strings.HasPrefix(part, ".") && part != ".well-known" || lower == "node_modules" || lower == "netlify.toml" ||
+			lower == "_redirects" || lower == "_headers" {
 			return false
 		}
 	}

@@ -29,6 +29,8 @@ func TestStaticSiteServesNoSecrets(t *testing.T) {
 	write("about.html", "about page")
 	write("docs/index.html", "docs page")
 	write(".well-known/security.txt", "security page")
+	write("_redirects", "/a /b 301 # SECRET-rules")
+	write("_headers", "/*\n  X-Secret: SECRET-headers")
 	write("netlify.toml", "[dev.identity]\njwt_secret = \"SECRET-toml\"\n")
 	write(".env", "API_KEY=SECRET-env")
 	write(".env.development", "API_KEY=SECRET-envdev")
@@ -59,7 +61,7 @@ func TestStaticSiteServesNoSecrets(t *testing.T) {
 		"/netlify/functions/hello.js", "/netlify//functions/hello.js", "/netlify/functions/", "/NetLify/Functions/hello.js",
 		"/node_modules/pkg/index.js", "/app/node_modules/pkg/index.js", "/NODE_MODULES/pkg/index.js",
 		"/users.db", "/users.db-wal", "/users.db-shm", "/users", "/users.db%2d%77al",
-		"/env-link.txt", "/fns/hello.js",
+		"/env-link.txt", "/fns/hello.js", "/_redirects", "/_headers",
 	} {
 		if r := srv.rawGet(t, p); r.Status != http.StatusNotFound || strings.Contains(string(r.Body), "SECRET") || strings.Contains(string(r.Body), "SQLite") {
 			t.Errorf("GET %s: %d %.80q", p, r.Status, r.Body)

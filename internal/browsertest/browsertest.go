@@ -70,8 +70,9 @@ func npmCI(t *testing.T) {
 	t.Helper()
 	unlock := lock(filepath.Join(dir(), ".npm-ci.lock"))
 	defer unlock()
-	if _, err := os.Stat(filepath.Join(dir(), "node_modules", ".package-lock.json")); err == nil {
-		return
+	installed, err := os.Stat(filepath.Join(dir(), "node_modules", ".package-lock.json"))
+	if lock, lerr := os.Stat(filepath.Join(dir(), "package-lock.json")); err == nil && lerr == nil && !installed.ModTime().Before(lock.ModTime()) {
+		return // installed from this lock file
 	}
 	npm, err := exec.LookPath("npm")
 	if err != nil {

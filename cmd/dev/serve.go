@@ -61,6 +61,8 @@ Settings come from flags, then netlify.toml's [dev.identity] table, then default
 	fl.StringVar(&set.Host, "host", set.Host, "address to listen on (loopback by default; anything else exposes your users)")
 	fl.StringArrayVar(&set.AllowHosts, "allow-host", nil, "a name besides localhost and 127.0.0.1 to answer in the Host header (repeatable; .example.test allows its subdomains too); others get 403, against DNS rebinding")
 	fl.IntVar(&set.Port, "port", set.Port, "port to listen on")
+	fl.StringVar(&set.Command, "command", "", "start the site's framework dev server with this command (netlify.toml [dev] command) and serve it behind dev")
+	fl.IntVar(&set.TargetPort, "target-port", 0, "the port the framework's dev server listens on (netlify.toml [dev] targetPort)")
 	fl.StringVar(&set.SiteURL, "site-url", "", "the site URL mail links point to (default: this server's URL)")
 	fl.StringVar(&set.JWTSecret, "jwt-secret", "", "the instance JWT secret (default: random per run, or the one kept in --db)")
 	fl.StringVar(&set.DB, "db", set.DB, "where users, tokens and mail live: :memory: or a file that keeps them across runs")
@@ -110,7 +112,9 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	log.Event(term.KindServer, "serving "+srv.URL(), term.OK, "identity at "+srv.URL()+"/.netlify/identity", 0)
 	log.Event(term.KindServer, "store", term.Info, store, 0)
 	pages := "pages from " + o.Site.PublishDir()
-	if _, err := os.Stat(filepath.Join(o.Site.PublishDir(), "index.html")); err != nil {
+	if set.Command != "" {
+		pages = fmt.Sprintf("pages from the framework on port %d (%s)", set.TargetPort, set.Command)
+	} else if _, err := os.Stat(filepath.Join(o.Site.PublishDir(), "index.html")); err != nil {
 		pages += " (no index.html: / answers with dev's own page, which finishes mail links)"
 	}
 	log.Event(term.KindServer, "site", term.Info, pages, 0)

@@ -101,6 +101,7 @@ func TestLoadReadsEveryTable(t *testing.T) {
 		Path: filepath.Join(dir, FileName),
 		Dev: Dev{
 			Port:         ptr(9999),
+			Command:      ptr("npm start"),
 			AllowedHosts: []string{"box.local", "tunnel.example"},
 			Functions:    ptr("dev-fns"),
 			Publish:      ptr("dev-pub"),

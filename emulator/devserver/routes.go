@@ -35,7 +35,10 @@ func (s *Server) routes() http.Handler {
 	if s.fns != nil {
 		mux.Handle(functions.Prefix, s.fns)
 	}
-	if s.opts.PublishDir != "" {
+	switch {
+	case s.opts.Upstream != nil:
+		mux.Handle("/", s.opts.Upstream.Handler())
+	case s.opts.PublishDir != "":
 		mux.Handle("/", newStaticSite(s.opts.PublishDir, s.opts.SiteDir, s.opts.FunctionsDir, s.opts.DB, !s.opts.NoWidgetSetup))
 	}
 	mux.HandleFunc(devapi.Prefix+"/", func(w http.ResponseWriter, r *http.Request) {

@@ -60,6 +60,9 @@ type Options struct {
 	AdminTokenTTL       time.Duration
 	// PublishDir is served for every other path, when set.
 	PublishDir string
+	// Upstream, when set, is the site's framework dev server: what dev does not answer
+	// itself goes to it instead of the publish folder.
+	Upstream Upstream
 	// NoWidgetSetup serves pages that load netlify-identity-widget as they are, without
 	// the snippet that points the widget at this server (see widget.go).
 	NoWidgetSetup bool
@@ -72,6 +75,14 @@ type Options struct {
 	// Debugger "dlv" debugs Go functions with the dlv found on PATH instead of the
 	// delve built into dev; "" or "delve" is dev's own.
 	Debugger string
+}
+
+// Upstream is a framework's dev server behind dev (emulator/framework).
+type Upstream interface {
+	// Handler proxies a request to it.
+	Handler() http.Handler
+	// Try proxies a request unless the framework answers 404, which it leaves unwritten.
+	Try(w http.ResponseWriter, r *http.Request) bool
 }
 
 // Server is a running dev serve.

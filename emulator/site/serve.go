@@ -11,6 +11,7 @@ import (
 
 	"github.com/identity-dev/dev/emulator/devapi"
 	"github.com/identity-dev/dev/emulator/devserver"
+	"github.com/identity-dev/dev/emulator/framework"
 	"github.com/identity-dev/dev/emulator/functions"
 	"github.com/identity-dev/dev/emulator/hooks"
 	"github.com/identity-dev/dev/emulator/identity"
@@ -37,6 +38,10 @@ type ServeSettings struct {
 	GoTrueProfile string
 	// WidgetSetup points netlify-identity-widget on served pages at this server.
 	WidgetSetup bool
+
+	// Command and TargetPort run the site's framework dev server behind dev.
+	Command    string
+	TargetPort int
 
 	Functions           string
 	FunctionTimeout     time.Duration
@@ -86,6 +91,12 @@ func (s *Site) Settle(set *ServeSettings, given func(flag string) bool) error {
 	}
 	if dev.Port != nil && take("port") {
 		set.Port = *dev.Port
+	}
+	if dev.Command != nil && take("command") {
+		set.Command = *dev.Command
+	}
+	if dev.TargetPort != nil && take("target-port") {
+		set.TargetPort = *dev.TargetPort
 	}
 	if id.SiteURL != nil && take("site-url") {
 		set.SiteURL = *id.SiteURL
@@ -159,6 +170,15 @@ func (o *ServeSettings) validate() error {
 			return fmt.Errorf("--webhook-events %q: GoTrue's webhook events are validate, signup, login, usermodified and userdeleted", e)
 		}
 	}
+	if o.Command != "" && o.TargetPort == 0 {
+		return fmt.Errorf("[dev] command %q needs targetPort: the port your framework's dev server listens on (--target-port)", o.Command)
+	}
+	if o.TargetPort != 0 && o.Command == "" {
+		return fmt.Errorf("--target-port %d needs the command that starts the framework's dev server: --command or [dev] command in netlify.toml", o.TargetPort)
+	}
+	if o.TargetPort != 0 && o.TargetPort == o.Port {
+		return fmt.Errorf("--port %d is also the framework's targetPort: dev serve listens on port, in front of the framework on targetPort; give them different numbers", o.Port)
+	}
 	for _, h := range o.AllowHosts {
 		if h == "" || strings.ContainsAny(h, "/:@ \t") {
 			return fmt.Errorf("--allow-host %q: give a host name such as myapp.test (or .myapp.test for it and its subdomains), without scheme or port", h)
@@ -207,8 +227,24 @@ func (s *Site) Serve(ctx context.Context, set ServeSettings, log *term.Logger) (
 	if opts.FunctionEnv, _, err = s.Config.FunctionEnv(s.Dir, os.Environ(), map[string]string{"CONTEXT": "dev", "NETLIFY_DEV": "true"}); err != nil {
 		return nil, nil, err
 	}
+	var fw *framework.Server
+	if set.Command != "" {
+		fwEnv, err := s.FunctionEnv(fmt.Sprintf("http://%s", net.JoinHostPort(set.Host, fmt.Sprint(set.Port))))
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Event(term.KindServer, "framework", term.Info, fmt.Sprintf("starting %q, for port %d", set.Command, set.TargetPort), 0)
+		fw, err = framework.Start(ctx, framework.Options{Command: set.Command, Dir: s.Dir, TargetPort: set.TargetPort, Env: fwEnv, Log: log})
+		if err != nil {
+			return nil, nil, err
+		}
+		opts.Upstream = fw
+	}
 	srv, err = devserver.New(ctx, opts)
 	if err != nil {
+		if fw != nil {
+			fw.Close()
+		}
 		return nil, nil, err
 	}
 	st := devapi.State{URL: srv.URL()}
@@ -220,7 +256,13 @@ func (s *Site) Serve(ctx context.Context, set ServeSettings, log *term.Logger) (
 		log.Event(term.KindServer, "state", term.Warn, werr.Error()+": dev invoke will not find this server on its own (give it --url)", 0)
 		unregister = func() {}
 	}
-	return srv, func() { unregister(); srv.Close() }, nil
+	return srv, func() {
+		unregister()
+		srv.Close()
+		if fw != nil {
+			fw.Close()
+		}
+	}, nil
 }
 
 // Exposed reports whether the settings listen beyond this machine.

@@ -1,0 +1,83 @@
+package site
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/identity-dev/dev/emulator/term"
+	"github.com/identity-dev/dev/internal/wstest"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// A framework behind dev, as netlify.toml's [dev] command and targetPort say: dev
+// waits for it, answers identity itself, passes pages and websockets (HMR) to the
+// framework, and stops it with dev.
+func TestFrameworkBehindDev(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("no node on PATH: the framework in this test is a Node server")
+	}
+	server, err := filepath.Abs(filepath.Join("..", "framework", "testdata", "server.mjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	target := freePort(t)
+	toml := fmt.Sprintf("[dev]\ncommand = %q\ntargetPort = %d\n", "node "+server, target)
+	os.WriteFile(filepath.Join(dir, "netlify.toml"), []byte(toml), 0o644)
+	t.Setenv("PORT", fmt.Sprint(target))
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := DefaultServeSettings()
+	set.Port = 0
+	if err := s.Settle(&set, func(string) bool { return false }); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, stop, err := s.Serve(ctx, set, term.NewLogger(io.Discard))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { srv.Serve(ctx); close(done) }()
+	defer func() { cancel(); <-done; stop() }()
+
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		resp, err := http.Get(srv.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	if resp, body := get("/"); resp.StatusCode != 200 || body != "<h1>framework page</h1>" || resp.Header.Get("X-Framework") != "1" {
+		t.Fatalf("GET / through dev: %d %q", resp.StatusCode, body)
+	}
+	if resp, body := get("/.netlify/identity/settings"); resp.StatusCode != 200 || resp.Header.Get("X-Framework") != "" || !strings.Contains(body, `"external"`) {
+		t.Fatalf("identity was not dev's own: %d %s", resp.StatusCode, body)
+	}
+	if got := wstest.Echo(t, strings.TrimPrefix(srv.URL(), "http://"), "/hmr", "reload"); got != "reload" {
+		t.Fatalf("websocket echo through dev: %q", got)
+	}
+}

@@ -69,6 +69,9 @@ func startSiteIn(t testing.TB, dir string, opts Options) (*testServer, string) {
 		t.Fatal(err)
 	}
 	opts.SiteDir, opts.FunctionsDir, opts.FunctionEnv = dir, site.FunctionsDir(dir, ""), env
+	if opts.PublishDir == "" {
+		opts.PublishDir = site.PublishDir(dir)
+	}
 	opts.Runtimes = map[functions.Kind]functions.Runtime{
 		functions.KindJS: nodejs.New(nodejs.Options{}),
 		functions.KindGo: golang.New(golang.Options{}),

@@ -35,11 +35,8 @@ func (s *Server) routes() http.Handler {
 	if s.fns != nil {
 		mux.Handle(functions.Prefix, s.fns)
 	}
-	switch {
-	case s.opts.Upstream != nil:
-		mux.Handle("/", s.opts.Upstream.Handler())
-	case s.opts.PublishDir != "":
-		mux.Handle("/", newStaticSite(s.opts.PublishDir, s.opts.SiteDir, s.opts.FunctionsDir, s.opts.DB, !s.opts.NoWidgetSetup))
+	if s.opts.Upstream != nil || s.opts.PublishDir != "" {
+		mux.Handle("/", s.newSiteHandler(s.api.Config().JWTSecret))
 	}
 	mux.HandleFunc(devapi.Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{Code: http.StatusNotFound, Msg: "No dev API at " + r.URL.Path + "; see the dev API in docs/configuration.md"})

@@ -7,7 +7,8 @@ import { base, open, done } from "./lib.mjs";
 
 const widget = await readFile(new URL("./node_modules/netlify-identity-widget/build/netlify-identity-widget.js", import.meta.url));
 const email = process.env.EMAIL;
-const { browser, page, problems } = await open({ allow: ["https://identity.netlify.com/v1/netlify-identity-widget.js"] });
+const { browser, page, problems } = await open({
+  allow: ["https://identity.netlify.com/v1/netlify-identity-widget.js"], failing: ["/members/"] });
 await page.route("https://identity.netlify.com/v1/netlify-identity-widget.js",
   (route) => route.fulfill({ status: 200, contentType: "application/javascript", body: widget }));
 
@@ -29,10 +30,14 @@ await frame().locator("button[type=submit]").click();
 await frame().getByText(/confirmation/i).first().waitFor({ timeout: 15000 });
 result.prompted = await frame().getByText(/site.?s url/i).count();
 
-// Confirm from the captured mail.
+// Confirm from the captured mail: the link opens the site afresh, as from a mail client.
 const mails = await (await fetch(base + "/.netlify/dev/api/mail?to=" + encodeURIComponent(email))).json();
+await page.goto("about:blank");
 await page.goto(mails[0].link);
-await page.getByText("roles: member").waitFor({ timeout: 15000 });
+await page.getByText("roles: member").waitFor({ timeout: 15000 }).catch(async (e) => {
+  console.error("status:", await page.getByRole("status").textContent(), "link:", mails[0].link, "problems:", problems.join(" | "));
+  throw e;
+});
 result.status = await page.getByRole("status").textContent();
 result.cookie = (await page.context().cookies()).some((c) => c.name === "nf_jwt");
 

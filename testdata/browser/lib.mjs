@@ -4,8 +4,9 @@ import { chromium } from "playwright-core";
 
 export const base = process.env.BASE_URL;
 
-// allow names URLs a test serves itself (page.route) although they are not dev's.
-export async function open({ allow = [] } = {}) {
+// allow names URLs a test serves itself (page.route) although they are not dev's;
+// failing names pages a test expects to answer an error status (a gated page's 401).
+export async function open({ allow = [], failing = [] } = {}) {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -15,7 +16,12 @@ export async function open({ allow = [] } = {}) {
   const page = await context.newPage();
   const problems = [];
   const origin = new URL(base).origin;
-  page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
+  page.on("console", (m) => {
+    if (m.type() !== "error") return;
+    const at = (m.location() || {}).url || "";
+    if (m.text().startsWith("Failed to load resource") && failing.some((f) => at.startsWith(base + f))) return;
+    problems.push("console: " + m.text() + (at ? " (" + at + ")" : ""));
+  });
   page.on("pageerror", (e) => problems.push("page error: " + e.message));
   page.on("request", (r) => {
     const u = r.url();

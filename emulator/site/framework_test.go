@@ -39,7 +39,8 @@ func TestFrameworkBehindDev(t *testing.T) {
 	}
 	dir := t.TempDir()
 	target := freePort(t)
-	toml := fmt.Sprintf("[dev]\ncommand = %q\ntargetPort = %d\n", "node "+server, target)
+	toml := fmt.Sprintf("[dev]\ncommand = %q\ntargetPort = %d\n", "node "+server, target) +
+		"[[redirects]]\nfrom = \"/old\"\nto = \"/new\"\n\n[[redirects]]\nfrom = \"/missing/*\"\nto = \"/echo/spa\"\nstatus = 200\n"
 	os.WriteFile(filepath.Join(dir, "netlify.toml"), []byte(toml), 0o644)
 	t.Setenv("PORT", fmt.Sprint(target))
 	s, err := Open(dir)
@@ -76,6 +77,18 @@ func TestFrameworkBehindDev(t *testing.T) {
 	}
 	if resp, body := get("/.netlify/identity/settings"); resp.StatusCode != 200 || resp.Header.Get("X-Framework") != "" || !strings.Contains(body, `"external"`) {
 		t.Fatalf("identity was not dev's own: %d %s", resp.StatusCode, body)
+	}
+	// Rules apply in front of the framework: a redirect before it is asked; an unforced
+	// rewrite only where the framework has no page (it answers /missing/* with 404).
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, err := noFollow.Get(srv.URL() + "/old"); err != nil || resp.StatusCode != 301 || resp.Header.Get("Location") != "/new" {
+		t.Fatalf("GET /old: %v %v", err, resp)
+	}
+	if resp, body := get("/missing/page"); resp.StatusCode != 200 || body != "echo: " || resp.Header.Get("X-Seen-Url") != "/echo/spa" {
+		t.Fatalf("the rewrite where the framework has no page: %d %q %q", resp.StatusCode, body, resp.Header.Get("X-Seen-Url"))
+	}
+	if resp, body := get("/echo/x"); resp.StatusCode != 200 || resp.Header.Get("X-Seen-Url") != "/echo/x" {
+		t.Fatalf("a page of the framework: %d %q", resp.StatusCode, body)
 	}
 	if got := wstest.Echo(t, strings.TrimPrefix(srv.URL(), "http://"), "/hmr", "reload"); got != "reload" {
 		t.Fatalf("websocket echo through dev: %q", got)

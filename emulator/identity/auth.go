@@ -98,6 +98,15 @@ func (a *API) isAdmin(u *User, aud string) bool {
 	return u.Aud == aud && u.Role == a.cfg.AdminRole
 }
 
+// tokenUser loads the user a user token names, as GoTrue's user routes do: sub must
+// be a user's UUID.
+func (a *API) tokenUser(ctx context.Context, c *tokens.Claims) (*User, error) {
+	if c.Subject == tokens.SystemUserID {
+		return nil, badRequest("Could not read User ID claim")
+	}
+	return a.userFromClaims(ctx, c)
+}
+
 // userFromClaims loads the user a token names; sub "0" is the system user.
 func (a *API) userFromClaims(ctx context.Context, c *tokens.Claims) (*User, error) {
 	if c.Subject == tokens.SystemUserID || c.Subject == nilUUID {
@@ -116,9 +125,12 @@ func (a *API) userFromClaims(ctx context.Context, c *tokens.Claims) (*User, erro
 	return u, err
 }
 
-// currentUser loads the signed-in user: 404 "User not found" once deleted.
+// currentUser loads the signed-in user: 404 "User not found" once deleted. The
+// functions' admin token (sub "0") names no user here: GoTrue's /user parses sub as a
+// UUID and answers 400 "Could not read User ID claim", which @netlify/identity's
+// getUser() relies on to fall back to the request's own claims.
 func (a *API) currentUser(r *http.Request) (*User, error) {
-	u, err := a.userFromClaims(r.Context(), claimsFrom(r))
+	u, err := a.tokenUser(r.Context(), claimsFrom(r))
 	if errors.Is(err, ErrNotFound) {
 		return nil, notFound("User not found")
 	}

@@ -117,7 +117,11 @@ func (a *API) sendEmailChange(tx Tx, u *User, newEmail, referrer string, sent *[
 // until they expire.
 func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
 	a.clearCookie(w)
-	user, err := a.userFromClaims(r.Context(), claimsFrom(r))
+	user, err := a.tokenUser(r.Context(), claimsFrom(r))
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he
+	}
 	if err != nil {
 		return unauthorized("Invalid user").withInternal(err)
 	}

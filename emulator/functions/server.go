@@ -435,7 +435,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if missing != nil {
 		writeAnswer(w, missing)
 		s.opts.Log.Event(term.KindFunction, name+" "+r.Method+" "+r.URL.Path, term.Warn,
-			fmt.Sprintf("%d %s", missing.Status, strings.TrimPrefix(string(missing.Body), "Function not found: ")), time.Since(start))
+			fmt.Sprintf("%d %s", missing.Status, strings.TrimSpace(strings.TrimPrefix(string(missing.Body), "Function not found: "))), time.Since(start))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxEventBody))

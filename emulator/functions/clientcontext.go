@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,7 +19,8 @@ import (
 const DefaultAdminTokenTTL = 5 * time.Minute
 
 // ClientContexts builds the clientContext production gives functions on a site with
-// Identity: identity {url, token} always, user only for a valid bearer token.
+// Identity: identity {url, token} always, user only for a valid bearer token; and a v2
+// function's netlifyIdentityContext, with the same admin token.
 type ClientContexts struct {
 	Signer      *tokens.Signer
 	IdentityURL string // this server's /.netlify/identity
@@ -73,31 +76,19 @@ type lambdaClientContext struct {
 
 // Build returns the clientContext for a request with this Authorization header, as a
 // JS function sees it and as aws-lambda-go receives it; the user is in it only for a
-// verified token.
+// verified bearer token, as production's (never from the nf_jwt cookie).
 func (c *ClientContexts) Build(authorization string) (js, lambda json.RawMessage, err error) {
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
-	}
-	ttl := c.AdminTTL
-	if ttl <= 0 {
-		ttl = DefaultAdminTokenTTL
-	}
-	user := c.verifiedUser(authorization)
+	user := c.verifiedClaims(bearerToken(authorization))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t := now()
-	if c.admin == "" || t.Sub(c.mintedAt) >= adminRenewal || t.Before(c.mintedAt) {
-		admin, err := c.Signer.AdminToken(t.Add(ttl))
-		if err != nil {
-			return nil, nil, fmt.Errorf("mint the functions' admin token: %w", err)
-		}
-		c.admin, c.mintedAt, c.anonJS, c.anonGo = admin, t, nil, nil
+	admin, err := c.currentAdmin()
+	if err != nil {
+		return nil, nil, err
 	}
 	if user == nil && c.anonJS != nil {
 		return c.anonJS, c.anonGo, nil
 	}
-	id := identityInfo{URL: c.IdentityURL, Token: c.admin}
+	id := identityInfo{URL: c.IdentityURL, Token: admin}
 	custom, err := json.Marshal(netlifyCustom{Identity: id, User: user, SiteURL: c.SiteURL})
 	if err != nil {
 		return nil, nil, fmt.Errorf("encode clientContext: %w", err)
@@ -118,16 +109,95 @@ func (c *ClientContexts) Build(authorization string) (js, lambda json.RawMessage
 	return js, lambda, nil
 }
 
-// verifiedUser is the claims of a bearer token whose signature and expiry check out.
-func (c *ClientContexts) verifiedUser(authorization string) map[string]any {
+// IdentityContext is a v2 function's globalThis.netlifyIdentityContext, which production's
+// bootstrap decodes from the x-nf-identity-info header its edge sends. What the edge puts
+// there is not public; dev gives what @netlify/identity needs of it (docs/fidelity.md):
+// the identity URL, the admin token of the clientContext (admin.* uses it), and the
+// claims of the request's verified JWT, from Authorization: Bearer or else the nf_jwt
+// cookie (getUser() on the server reads the user from them).
+type IdentityContext struct {
+	URL   string         `json:"url"`
+	Token string         `json:"token"`
+	User  map[string]any `json:"user,omitempty"`
+}
+
+// IdentityContext returns the identity context of a v2 function's request.
+func (c *ClientContexts) IdentityContext(r *http.Request) (*IdentityContext, error) {
+	user := c.verifiedClaims(bearerToken(r.Header.Get("Authorization")))
+	if user == nil {
+		user = c.cookieUser(r)
+	}
+	c.mu.Lock()
+	admin, err := c.currentAdmin()
+	c.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return &IdentityContext{URL: c.IdentityURL, Token: admin, User: user}, nil
+}
+
+// currentAdmin is the admin token handed out now, minted afresh when the one handed
+// out has lived adminRenewal. c.mu must be held.
+func (c *ClientContexts) currentAdmin() (string, error) {
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	ttl := c.AdminTTL
+	if ttl <= 0 {
+		ttl = DefaultAdminTokenTTL
+	}
+	t := now()
+	if c.admin != "" && t.Sub(c.mintedAt) < adminRenewal && !t.Before(c.mintedAt) {
+		return c.admin, nil
+	}
+	admin, err := c.Signer.AdminToken(t.Add(ttl))
+	if err != nil {
+		return "", fmt.Errorf("mint the functions' admin token: %w", err)
+	}
+	c.admin, c.mintedAt, c.anonJS, c.anonGo = admin, t, nil, nil
+	return admin, nil
+}
+
+// nfJWTCookie is the cookie @netlify/identity and the widget keep the access token in.
+const nfJWTCookie = "nf_jwt"
+
+// cookieUser is the claims of the first nf_jwt cookie that verifies. A page sets it
+// with encodeURIComponent, which leaves a JWT as it is; an escaped one is unescaped.
+func (c *ClientContexts) cookieUser(r *http.Request) map[string]any {
+	for _, ck := range r.CookiesNamed(nfJWTCookie) {
+		token := ck.Value
+		if strings.Contains(token, "%") {
+			if u, err := url.QueryUnescape(token); err == nil {
+				token = u
+			}
+		}
+		if claims := c.verifiedClaims(token); claims != nil {
+			return claims
+		}
+	}
+	return nil
+}
+
+// bearerToken is the token of an Authorization: Bearer header, or "".
+func bearerToken(authorization string) string {
 	m := bearer.FindStringSubmatch(strings.TrimSpace(authorization))
 	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// verifiedClaims is the claims of a token whose signature and expiry check out, as
+// they are in the token (not only the fields tokens.Claims knows).
+func (c *ClientContexts) verifiedClaims(token string) map[string]any {
+	if token == "" {
 		return nil
 	}
-	if _, err := c.Signer.Parse(m[1]); err != nil {
+	if _, err := c.Signer.Parse(token); err != nil {
 		return nil
 	}
-	parts := strings.Split(m[1], ".")
+	parts := strings.Split(token, ".")
 	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
 	if err != nil {
 		return nil

@@ -45,8 +45,11 @@ func (s *Server) siteID() string {
 	return "local-site"
 }
 
-// v2Context is the data of a v2 function's context argument that makes sense locally.
-// Only ip and requestId change between requests; the rest is encoded once.
+// v2Context is the data of a v2 function's context argument that makes sense locally,
+// and two things the shim takes out of it: "origin", the origin the client used (the
+// Request's URL carries it, as production's does), and "identityContext", the
+// function's globalThis.netlifyIdentityContext (null on a server without Identity).
+// Only these, ip and requestId change between requests; the rest is encoded once.
 func (s *Server) v2Context(r *http.Request, requestID, baseURL string) json.RawMessage {
 	s.v2Once.Do(func() {
 		site := baseURL
@@ -62,7 +65,40 @@ func (s *Server) v2Context(r *http.Request, requestID, baseURL string) json.RawM
 	})
 	ip, _ := json.Marshal(clientIP(r))
 	id, _ := json.Marshal(requestID)
-	return json.RawMessage(s.v2Head + string(ip) + `,"params":{},"requestId":` + string(id) + s.v2Tail)
+	origin, _ := json.Marshal(clientOrigin(r))
+	return json.RawMessage(s.v2Head + string(ip) + `,"params":{},"requestId":` + string(id) +
+		`,"origin":` + string(origin) + `,"identityContext":` + string(s.identityContext(r)) + s.v2Tail)
+}
+
+// identityContext is the JSON of a request's IdentityContext, or null. A failure to mint
+// the admin token has failed the invocation already (ClientContexts.Build mints first).
+func (s *Server) identityContext(r *http.Request) []byte {
+	if s.opts.Contexts == nil {
+		return []byte("null")
+	}
+	ic, err := s.opts.Contexts.IdentityContext(r)
+	if err != nil {
+		return []byte("null")
+	}
+	b, err := json.Marshal(ic)
+	if err != nil {
+		return []byte("null")
+	}
+	return b
+}
+
+// clientOrigin is scheme://host as the client reached dev, or "" when the request has no
+// Host. @netlify/identity's verifyRequestOrigin compares the Origin header with the
+// origin of req.url, so that must be the browser's, not dev's own URL.
+func clientOrigin(r *http.Request) string {
+	if r.Host == "" {
+		return ""
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }
 
 func siteName(url string) string {

@@ -13,7 +13,9 @@ import (
 // The worker protocol (shim.js says the same from its side). Every message is a frame:
 // a 4-byte big-endian payload length, a type byte, the payload.
 //
-//	dev → worker  'I' invoke: JSON {id, deadline (unix ms, 0 = none), event, cc, v2}
+//	dev → worker  'I' invoke: JSON {id, deadline (unix ms, 0 = none), event, cc, v2}; v2 is the v2
+//	              context's data plus "origin" (the client's, for the Request's URL) and
+//	              "identityContext" (globalThis.netlifyIdentityContext), which the shim takes out
 //	worker → dev  'T' token (tcp channel only, first)   'R' ready ("v1"|"v2")   'E' load failed (error JSON)
 //	              'L' v1 result JSON   'F' invocation failed (error JSON)
 //	              'H' v2 head JSON {status, headers:[[k,v]…]}   'B' raw body bytes   'Z' body end   'X' body failed

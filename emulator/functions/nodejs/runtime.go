@@ -2,8 +2,10 @@
 // production runs them: esbuild (in process) bundles the entry into one CommonJS file with
 // an inline source map, and a long-lived node worker, started with an embedded shim, calls
 // the Lambda-compatible handler(event, context) or the v2 default(Request, context) for each
-// invocation. The worker talks to dev over dedicated pipes (fd 3 and 4; a loopback socket
-// on Windows), so the function's stdout and stderr stay its own; protocol.go describes it.
+// invocation; a v2 function also gets production's per-invocation globalThis.Netlify and
+// netlifyIdentityContext, which @netlify/identity reads on the server. The worker talks to
+// dev over dedicated pipes (fd 3 and 4; a loopback socket on Windows), so the function's
+// stdout and stderr stay its own; protocol.go describes it.
 package nodejs
 
 import (

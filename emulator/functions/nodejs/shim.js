@@ -8,7 +8,8 @@
 // the function's own: dev forwards them line by line.
 //
 // Protocol. Every message is a frame: 4-byte big-endian payload length, 1 type byte, payload.
-//   dev → worker  'I' invoke: JSON {id, deadline (unix ms, 0 = none), event, cc, v2}
+//   dev → worker  'I' invoke: JSON {id, deadline (unix ms, 0 = none), event, cc, v2}; v2 is the
+//                 context's data plus origin (the client's) and identityContext (see runV2)
 //   worker → dev  'T' the token from argv (tcp only, the very first frame)
 //                 'R' ready: "v1" or "v2"        'E' the bundle failed to load: error JSON
 //                 'L' v1 result: JSON             'F' the invocation failed: error JSON
@@ -177,8 +178,55 @@ function runV1(handler, req) {
 }
 
 // ---- v2: default(request, context) → Response -------------------------------------------
+//
+// As production's bootstrap (@netlify/serverless-functions-api): globalThis.Netlify
+// {context, env} and globalThis.netlifyIdentityContext read a store entered for each
+// invocation, so they are the invocation's and null outside one; Netlify.context is the
+// very object the function gets as its context argument.
 
-function toRequest(event) {
+const { AsyncLocalStorage } = require('node:async_hooks');
+
+const invocationStore = new AsyncLocalStorage();
+
+const netlifyEnv = {
+  delete: (key) => {
+    delete process.env[key];
+  },
+  get: (key) => process.env[key],
+  has: (key) => !!process.env[key],
+  set: (key, value) => {
+    process.env[key] = value;
+  },
+  toObject: () => Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== undefined)),
+};
+
+// installGlobals runs before the bundle loads: production sets them up before the
+// function's module is imported, so code at its top level may use Netlify.env.
+function installGlobals() {
+  globalThis.Netlify = {
+    get context() {
+      return invocationStore.getStore()?.context ?? null;
+    },
+    env: netlifyEnv,
+  };
+  Object.defineProperty(globalThis, 'netlifyIdentityContext', {
+    get() {
+      return invocationStore.getStore()?.identityContext ?? null;
+    },
+    enumerable: false,
+    configurable: true,
+  });
+}
+
+// removeGlobals undoes installGlobals for a v1 function: production's bootstrap only wraps v2.
+function removeGlobals() {
+  delete globalThis.Netlify;
+  delete globalThis.netlifyIdentityContext;
+}
+
+// toRequest builds the Request from the event; origin, when given, is the one the client
+// used, which replaces rawUrl's (dev's own address).
+function toRequest(event, origin) {
   const method = String(event.httpMethod || 'GET').toUpperCase();
   const headers = new Headers();
   const multi = event.multiValueHeaders;
@@ -198,6 +246,7 @@ function toRequest(event) {
     const query = event.rawQuery ? '?' + event.rawQuery : '';
     url = `http://${headers.get('host') || 'localhost'}${event.path || '/'}${query}`;
   }
+  if (origin) url = withOrigin(url, origin);
   const init = { method, headers };
   if (method !== 'GET' && method !== 'HEAD' && event.body != null) {
     init.body = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : String(event.body);
@@ -205,61 +254,108 @@ function toRequest(event) {
   return new Request(url, init);
 }
 
+function withOrigin(url, origin) {
+  try {
+    const u = new URL(url);
+    const o = new URL(origin);
+    u.protocol = o.protocol;
+    u.host = o.host;
+    return u.href;
+  } catch {
+    return url;
+  }
+}
+
+// The cookie rules and Set-Cookie format of production's bootstrap (@netlify/node-cookies).
+const COOKIE_NAME = /^(?=[\u0020-\u007E]*$)[^()@<>,;:\\"[\]?={}\s]+$/;
+
+// parseCookies reads a Cookie header as production does: the last of a name wins.
 function parseCookies(header) {
   const jar = new Map();
-  if (!header) return jar;
+  if (header == null) return jar;
   for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (name && !jar.has(name)) jar.set(name, part.slice(eq + 1).trim());
+    const [name, ...value] = part.split('=');
+    jar.set(name.trim(), value.join('='));
   }
   return jar;
 }
 
-function serializeCookie(c) {
-  const name = String(c.name || '');
-  const value = c.value == null ? '' : String(c.value);
-  if (!name || /[\s;,=]/.test(name)) throw new TypeError(`invalid cookie name ${JSON.stringify(name)}`);
-  if (/[\s;,"\\]/.test(value)) throw new TypeError(`invalid value for cookie ${name}: ${JSON.stringify(value)}`);
-  let out = `${name}=${value}`;
-  if (c.domain) out += `; Domain=${c.domain}`;
-  if (c.path) out += `; Path=${c.path}`;
-  if (c.expires != null) out += `; Expires=${new Date(c.expires).toUTCString()}`;
-  if (c.maxAge != null) out += `; Max-Age=${Math.floor(c.maxAge)}`;
-  if (c.httpOnly) out += '; HttpOnly';
-  if (c.secure) out += '; Secure';
-  if (c.sameSite) out += `; SameSite=${c.sameSite}`;
-  if (c.partitioned) out += '; Partitioned';
-  return out;
+function checkCookie(name, value) {
+  if (!COOKIE_NAME.test(name)) throw new TypeError(`Invalid cookie name: "${name}".`);
+  if (value == null) return;
+  for (const ch of String(value)) {
+    if (ch < '!' || ch === '"' || ch === ',' || ch === ';' || ch === '\\' || ch === '\x7f') {
+      throw new Error(`RFC2616 cookie '${name}' cannot contain character '${ch}'`);
+    }
+    if (ch > '\x80') {
+      throw new Error(`RFC2616 cookie '${name}' can only have US-ASCII chars as value${ch.charCodeAt(0).toString(16)}`);
+    }
+  }
 }
 
-// cookies is the context.cookies of @netlify/functions: reads the request's Cookie header,
-// writes Set-Cookie on the response.
+// serializeCookie writes a Set-Cookie value with production's attributes, in its order.
+function serializeCookie(cookie) {
+  const c = { ...cookie };
+  if (!c.name) return '';
+  checkCookie(c.name, c.value);
+  const out = [`${c.name}=${c.value}`];
+  if (c.name.startsWith('__Secure')) c.secure = true;
+  if (c.name.startsWith('__Host')) {
+    c.path = '/';
+    c.secure = true;
+    delete c.domain;
+  }
+  if (c.secure) out.push('Secure');
+  if (c.httpOnly) out.push('HttpOnly');
+  if (typeof c.maxAge === 'number' && Number.isInteger(c.maxAge)) {
+    if (c.maxAge < 0) throw new Error('Max-Age must be an integer superior or equal to 0');
+    out.push(`Max-Age=${c.maxAge}`);
+  }
+  if (c.domain) out.push(`Domain=${c.domain}`);
+  if (c.sameSite) out.push(`SameSite=${c.sameSite}`);
+  if (c.path) {
+    if (/[^\x20-\x7e]|;/.test(c.path)) throw new Error(`${c.path}: Invalid cookie path`);
+    out.push(`Path=${c.path}`);
+  }
+  if (c.expires) out.push(`Expires=${new Date(c.expires).toUTCString()}`);
+  if (c.unparsed) out.push(c.unparsed.join('; '));
+  return out.join('; ');
+}
+
+// cookieStore is context.cookies: get reads the request's Cookie header; set and delete
+// are written as Set-Cookie on the returned Response, after its own. A cookie is checked
+// when it is set, so a bad one fails the function where it is set.
 function cookieStore(request, setCookies) {
   const jar = parseCookies(request.headers.get('cookie'));
+  const add = (cookie) => {
+    const line = serializeCookie(cookie);
+    if (line) setCookies.push(line);
+  };
   return {
     get: (name) => jar.get(name),
-    set: (nameOrOptions, value) => {
-      const c = typeof nameOrOptions === 'object' ? nameOrOptions : { name: nameOrOptions, value };
-      setCookies.push(serializeCookie(c));
+    set: (nameOrCookie, value) => {
+      if (typeof nameOrCookie === 'string') {
+        if (typeof value !== 'string') throw new TypeError("You must provide the cookie value as a string to 'cookies.set'");
+        add({ name: nameOrCookie, value });
+      } else {
+        add(nameOrCookie);
+      }
     },
     delete: (nameOrOptions) => {
-      const c = typeof nameOrOptions === 'object' ? nameOrOptions : { name: nameOrOptions };
-      setCookies.push(serializeCookie({ name: c.name, value: '', path: c.path, domain: c.domain, expires: 0 }));
+      const o = { path: '/', ...(typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions) };
+      add({ name: o.name, value: '', expires: new Date(0), domain: o.domain, path: o.path });
     },
   };
 }
 
-function v2Context(req, request, setCookies, waits) {
-  const data = req.v2 && typeof req.v2 === 'object' ? req.v2 : {};
+function v2Context(id, data, request, setCookies, waits) {
   return {
     account: {},
     deploy: {},
     geo: {},
     ip: '',
     params: {},
-    requestId: req.id,
+    requestId: id,
     server: {},
     site: {},
     ...data,
@@ -317,10 +413,13 @@ async function sendBody(body) {
 async function runV2(handler, req) {
   const setCookies = [];
   const waits = [];
+  const { origin, identityContext, ...data } = req.v2 && typeof req.v2 === 'object' ? req.v2 : {};
   let res;
   try {
-    const request = toRequest(req.event || {});
-    res = await handler(request, v2Context(req, request, setCookies, waits));
+    const request = toRequest(req.event || {}, origin);
+    const context = v2Context(req.id, data, request, setCookies, waits);
+    const store = { context, identityContext: identityContext ?? null };
+    res = await invocationStore.run(store, () => handler(request, context));
     if (!isResponse(res)) {
       const got = res === null ? 'null' : typeof res === 'object' ? res.constructor?.name || 'object' : typeof res;
       throw new TypeError(`the function did not return a Response (it returned ${got})`);
@@ -408,6 +507,7 @@ function readFrames(stream) {
 
 function load() {
   let mod;
+  installGlobals();
   try {
     mod = require(bundlePath);
   } catch (err) {
@@ -416,6 +516,7 @@ function load() {
   }
   if (mod && typeof mod.handler === 'function') {
     const handler = mod.handler;
+    removeGlobals();
     run = (req) => runV1(handler, req);
     send('R', 'v1');
   } else if (mod && typeof mod.default === 'function') {

@@ -1,0 +1,107 @@
+package nodejs
+
+import (
+	"encoding/json"
+	"io"
+	"slices"
+	"testing"
+
+	"github.com/identity-dev/dev/emulator/functions"
+)
+
+// TestNetlifyGlobals: a v2 function gets production's globalThis.Netlify and
+// netlifyIdentityContext for its invocation only, its Request carries the client's
+// origin, and a v1 function gets neither global.
+func TestNetlifyGlobals(t *testing.T) {
+	rt := testRuntime(t)
+	in := start(t, rt, "v2globals")
+	identity := `{"url":"http://127.0.0.1:8888/.netlify/identity","token":"admin.jwt","user":{"sub":"u1","email":"u@example.com"}}`
+	v2 := func(origin, identityContext string) json.RawMessage {
+		return json.RawMessage(`{"site":{"id":"site-1","name":"fixture","url":"http://localhost:8888"},"ip":"127.0.0.1",` +
+			`"requestId":"01HX","origin":` + origin + `,"identityContext":` + identityContext + `}`)
+	}
+	call := func(t *testing.T, inv *functions.Invocation) (map[string]any, []string) {
+		t.Helper()
+		resp, err := invoke(t, in, inv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(body, &got); err != nil {
+			t.Fatalf("%d %s: %v", resp.Status, body, err)
+		}
+		return got, resp.Header.Values("Set-Cookie")
+	}
+	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+	t.Run("in an invocation", func(t *testing.T) {
+		inv := &functions.Invocation{
+			ID:        "01HX",
+			Event:     event("GET", "/.netlify/functions/v2globals", "a=1", "", map[string][]string{"cookie": {"nf_jwt=from.the.browser"}}),
+			V2Context: v2(`"http://localhost:5173"`, identity),
+		}
+		got, cookies := call(t, inv)
+		want := map[string]string{
+			"atLoad":             `{"context":null,"greeting":"hi","identity":null,"netlify":"object"}`,
+			"sameContext":        `true`,
+			"sameCookies":        `true`,
+			"identity":           identity,
+			"identityEnumerable": `false`,
+			"reqUrl":             `"http://localhost:5173/.netlify/functions/v2globals?a=1"`,
+			"contextUrl":         `"http://localhost:5173/.netlify/functions/v2globals?a=1"`,
+			"site":               `{"id":"site-1","name":"fixture","url":"http://localhost:8888"}`,
+			"requestId":          `"01HX"`,
+			"ip":                 `"127.0.0.1"`,
+			"cookie":             `"from.the.browser"`,
+			"envHas":             `true`,
+			"envObject":          `"hi"`,
+		}
+		for k, w := range want {
+			var wv any
+			json.Unmarshal([]byte(w), &wv)
+			if g, w := js(got[k]), js(wv); g != w {
+				t.Errorf("%s = %s, want %s", k, g, w)
+			}
+		}
+		wantCookies := []string{"nf_jwt=abc.def.ghi; Secure; SameSite=Lax; Path=/", "nf_refresh=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT"}
+		if !slices.Equal(cookies, wantCookies) {
+			t.Errorf("Set-Cookie = %q, want %q", cookies, wantCookies)
+		}
+	})
+
+	t.Run("the next invocation has its own", func(t *testing.T) {
+		inv := &functions.Invocation{ID: "02HX", Event: event("GET", "/.netlify/functions/v2globals", "", "", nil), V2Context: v2(`""`, `null`)}
+		got, _ := call(t, inv)
+		if g := js(got["identity"]); g != "null" {
+			t.Errorf("identity = %s, want null", g)
+		}
+		if g := js(got["cookie"]); g != "null" { // undefined in JSON
+			t.Errorf("cookie = %s, want none", g)
+		}
+		if g := js(got["reqUrl"]); g != `"http://localhost:8888/.netlify/functions/v2globals"` {
+			t.Errorf("without an origin the URL is rawUrl's: %s", g)
+		}
+	})
+
+	t.Run("v1 has none", func(t *testing.T) {
+		v1 := start(t, rt, "v1globals")
+		cc := `{"identity":{"url":"http://127.0.0.1:8888/.netlify/identity","token":"admin.jwt"},"custom":{"netlify":"e30="}}`
+		r := invokeLambda(t, v1, &functions.Invocation{ID: "03HX", Event: event("GET", "/x", "", "", nil),
+			ClientContext: json.RawMessage(cc), V2Context: v2(`"http://localhost:5173"`, identity)})
+		var got struct {
+			Netlify       string
+			Identity      bool
+			ClientContext json.RawMessage
+		}
+		if err := json.Unmarshal([]byte(r.Body), &got); err != nil {
+			t.Fatalf("%s: %v", r.Body, err)
+		}
+		if got.Netlify != "undefined" || got.Identity || string(got.ClientContext) != cc {
+			t.Errorf("v1 sees %s", r.Body)
+		}
+	})
+}

@@ -48,7 +48,8 @@ type Invocation struct {
 	// JSON: {"Client":{…},"env":{},"custom":{"netlify":"<base64>"}}.
 	LambdaClientContext json.RawMessage
 	// V2Context is the data of a v2 function's context argument (site, deploy, geo, ip,
-	// requestId, account, server, params); the Node shim adds cookies and helpers.
+	// requestId, ...), with two fields the worker takes out: "origin", the origin the
+	// client used (for req.url), and "identityContext", globalThis.netlifyIdentityContext.
 	V2Context json.RawMessage
 	// Deadline is when the invocation must end; zero when it has none (a debugger holds it).
 	Deadline time.Time

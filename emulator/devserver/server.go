@@ -168,9 +168,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 			BaseURL: s.URL, SiteID: instanceID, Log: opts.Log, OnInvoke: s.recordInvocation,
 		}
 		if s.debug != nil {
-			fopts.RuntimeFor, fopts.ConcurrencyFor = s.debug.runtimeFor, s.debug.concurrencyFor
-			fopts.OnStart, fopts.OnOutput, fopts.Prestart = s.debug.onStart, s.debug.onOutput, s.debug.wants
-			fopts.BeforeInvoke, fopts.Held = s.debug.beforeInvoke, s.debug.heldFn
+			fopts.Supervisor = debugSupervisor{s.debug}
 		}
 		s.fns = functions.NewServer(fopts)
 	}
@@ -329,3 +327,22 @@ func (s *Server) Close() error {
 func (s *Server) AdminToken(ttl time.Duration) (string, error) {
 	return s.api.Signer().AdminToken(time.Now().Add(ttl))
 }
+
+// debugSupervisor is the debugger as the function server sees it.
+type debugSupervisor struct{ d *debugger }
+
+func (v debugSupervisor) RuntimeFor(fn *functions.Function) functions.Runtime {
+	return v.d.runtimeFor(fn)
+}
+func (v debugSupervisor) ConcurrencyFor(name string) int { return v.d.concurrencyFor(name) }
+func (v debugSupervisor) OnStart(fn *functions.Function, in functions.Instance) {
+	v.d.onStart(fn, in)
+}
+func (v debugSupervisor) OnOutput(fn *functions.Function, stream, line string) bool {
+	return v.d.onOutput(fn, stream, line)
+}
+func (v debugSupervisor) Held(name string) bool { return v.d.heldFn(name) }
+func (v debugSupervisor) BeforeInvoke(ctx context.Context, name string) error {
+	return v.d.beforeInvoke(ctx, name)
+}
+func (v debugSupervisor) Prestart(name string) bool { return v.d.wants(name) }

@@ -40,25 +40,31 @@ type Options struct {
 	// OnInvoke, when set, hears about every invocation but a hook's, which the hooks
 	// dispatcher journals (the journal uses it).
 	OnInvoke func(InvocationRecord)
-	// RuntimeFor, when set, may give a function a runtime of its own (a debugged one);
-	// nil falls back to Runtimes. It is called with the server's lock held: it must not
-	// call back into the server.
-	RuntimeFor func(fn *Function) Runtime
-	// ConcurrencyFor, when set and positive, overrides Concurrency for one function.
-	ConcurrencyFor func(name string) int
-	// OnStart hears about each new instance (a debugger attaches to it).
-	OnStart func(fn *Function, in Instance)
-	// OnOutput sees each line a function writes before the log; true keeps it out of the log.
-	OnOutput func(fn *Function, stream, line string) bool
-	// Held, when set, also suspends a function's time limits while it says so (a
-	// debugger holds the function, or one is awaited).
-	Held func(name string) bool
-	// BeforeInvoke, when set, runs before each invocation and may make it wait (for a
-	// debugger to attach); an error fails the invocation.
-	BeforeInvoke func(ctx context.Context, name string) error
-	// Prestart, when it says so for a function, starts an instance after each build
-	// instead of at the first call (so a debugger can attach before it).
-	Prestart func(name string) bool
+	// Supervisor, when set, runs some functions its own way (under a debugger).
+	Supervisor Supervisor
+}
+
+// Supervisor runs some functions its own way: dev serve's debugger gives a debugged
+// function a runtime of its own and one instance, attaches to each instance it starts,
+// holds invocations until it is ready, and suspends time limits while it holds one.
+// Every method is called for every function; a function it does not supervise gets
+// the zero answer (nil, 0, false, nil).
+type Supervisor interface {
+	// RuntimeFor may give a function a runtime of its own; nil keeps Options.Runtimes'.
+	// It is called without the server's lock held.
+	RuntimeFor(fn *Function) Runtime
+	// ConcurrencyFor, when positive, overrides Options.Concurrency for one function.
+	ConcurrencyFor(name string) int
+	// OnStart hears about each new instance.
+	OnStart(fn *Function, in Instance)
+	// OnOutput sees each line a function writes before the log; true keeps it out of it.
+	OnOutput(fn *Function, stream, line string) bool
+	// Held suspends a function's time limits while it says so.
+	Held(name string) bool
+	// BeforeInvoke runs before each invocation and may make it wait; an error fails it.
+	BeforeInvoke(ctx context.Context, name string) error
+	// Prestart starts an instance after each build instead of at the first call.
+	Prestart(name string) bool
 }
 
 // InvocationRecord describes one finished invocation.
@@ -175,18 +181,20 @@ func (s *Server) apply(ctx context.Context, d *Discovery, changed map[string]boo
 		}
 		name, fnc := fn.Name, fn
 		limit := s.opts.Concurrency
-		if s.opts.ConcurrencyFor != nil {
-			if n := s.opts.ConcurrencyFor(name); n > 0 {
+		if s.opts.Supervisor != nil {
+			if n := s.opts.Supervisor.ConcurrencyFor(name); n > 0 {
 				limit = n
 			}
 		}
 		p = newPool(fn, rt, limit, func() []string { return s.opts.Env }, func(stream, line string) {
-			if s.opts.OnOutput != nil && s.opts.OnOutput(fnc, stream, line) {
+			if s.opts.Supervisor != nil && s.opts.Supervisor.OnOutput(fnc, stream, line) {
 				return
 			}
 			s.opts.Log.Event(term.KindFunction, name, outcomeOf(stream), line, 0)
 		})
-		p.onStart = s.opts.OnStart
+		if s.opts.Supervisor != nil {
+			p.onStart = s.opts.Supervisor.OnStart
+		}
 		s.pools[fn.Name] = p
 		delete(s.conflicts, fn.Name)
 		if ok {
@@ -233,9 +241,10 @@ func (s *Server) apply(ctx context.Context, d *Discovery, changed map[string]boo
 	}
 }
 
-// ownRuntimes asks Options.RuntimeFor for the functions that will need a new pool.
+// ownRuntimes asks the Supervisor for the runtimes of the functions that will need a
+// new pool.
 func (s *Server) ownRuntimes(d *Discovery) map[string]Runtime {
-	if s.opts.RuntimeFor == nil {
+	if s.opts.Supervisor == nil {
 		return nil
 	}
 	s.mu.RLock()
@@ -248,7 +257,7 @@ func (s *Server) ownRuntimes(d *Discovery) map[string]Runtime {
 	s.mu.RUnlock()
 	own := map[string]Runtime{}
 	for _, fn := range fresh {
-		if rt := s.opts.RuntimeFor(fn); rt != nil {
+		if rt := s.opts.Supervisor.RuntimeFor(fn); rt != nil {
 			own[fn.Name] = rt
 		}
 	}
@@ -307,7 +316,7 @@ func (s *Server) build(ctx context.Context, p *pool) {
 		case s.built <- struct{}{}:
 		default:
 		}
-		if s.opts.Prestart != nil && s.opts.Prestart(name) {
+		if s.opts.Supervisor != nil && s.opts.Supervisor.Prestart(name) {
 			go s.prestart(ctx, p)
 		}
 	})
@@ -388,14 +397,14 @@ func (s *Server) Held(name string) bool {
 	s.mu.RLock()
 	held := s.held[name]
 	s.mu.RUnlock()
-	return held || (s.opts.Held != nil && s.opts.Held(name))
+	return held || (s.opts.Supervisor != nil && s.opts.Supervisor.Held(name))
 }
 
 func (s *Server) beforeInvoke(ctx context.Context, name string) error {
-	if s.opts.BeforeInvoke == nil {
+	if s.opts.Supervisor == nil {
 		return nil
 	}
-	return s.opts.BeforeInvoke(ctx, name)
+	return s.opts.Supervisor.BeforeInvoke(ctx, name)
 }
 
 // limit is the time limit of one invocation of a function: none while it is held.

@@ -1,11 +1,9 @@
 package devserver
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/identity-dev/dev/emulator/functions"
@@ -28,7 +26,7 @@ func TestHookCauseInTheLogLine(t *testing.T) {
   return { statusCode: 403, body: JSON.stringify({ error: "only @example.com may sign up" }) };
 };
 `), 0o644)
-	log := &syncBuffer{b: &bytes.Buffer{}}
+	log := &lockedBuffer{}
 	srv := startServer(t, Options{SiteDir: site, FunctionsDir: fns, Log: term.NewLogger(log), HookAttempts: 1,
 		Runtimes: map[functions.Kind]functions.Runtime{functions.KindJS: nodejs.New(nodejs.Options{})}})
 	srv.do(t, "POST", srv.identityURL("/signup"), `{"email":"throw@x.test","password":"pw"}`, "Content-Type: application/json")
@@ -40,22 +38,4 @@ func TestHookCauseInTheLogLine(t *testing.T) {
 	if !strings.Contains(out, `identity-validate validate other@x.test  reject 403: it answered "{\"error\":\"only @example.com may sign up\"}"`) {
 		t.Errorf("the refusal's body is not in the log line:\n%s", out)
 	}
-}
-
-// syncBuffer is a log a test reads while the server writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  *bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

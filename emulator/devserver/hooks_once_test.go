@@ -1,11 +1,9 @@
 package devserver
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +21,7 @@ func TestBackgroundHookIsJournaledOnce(t *testing.T) {
 		t.Skip("-short: skips running a real JS hook function")
 	}
 	requireNode(t)
-	log := &syncLog{}
+	log := &lockedBuffer{}
 	srv := startSiteWithFile(t, "hooks", "netlify/functions/identity-validate-background.js",
 		`exports.handler = async () => { await new Promise((r) => setTimeout(r, 200)); };`,
 		Options{Log: term.NewLogger(log)})
@@ -80,22 +78,4 @@ func startSiteWithFile(t *testing.T, name, file, content string, opts Options) *
 	opts.SiteDir, opts.FunctionsDir, opts.FunctionEnv = dir, site.FunctionsDir(dir, ""), env
 	opts.Runtimes = map[functions.Kind]functions.Runtime{functions.KindJS: nodejs.New(nodejs.Options{})}
 	return startServer(t, opts)
-}
-
-// syncLog collects dev serve's log.
-type syncLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }

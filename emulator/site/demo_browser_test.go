@@ -1,15 +1,12 @@
 package site
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/identity-dev/dev/emulator/term"
 	"github.com/identity-dev/dev/internal/browsertest"
 )
 
@@ -45,24 +42,7 @@ func copyDemo(t *testing.T) string {
 // widget with no site URL prompt, confirm from the captured mail, the member role that
 // identity-signup gives arrives, the members' page opens, logging out closes it.
 func TestDemoMembersAreaInTheBrowser(t *testing.T) {
-	s, err := Open(copyDemo(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := DefaultServeSettings()
-	set.Port = 0
-	if err := s.Settle(&set, func(string) bool { return false }); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, stop, err := s.Serve(ctx, set, term.NewLogger(io.Discard))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { srv.Serve(ctx); close(done) }()
-	defer func() { cancel(); <-done; stop() }()
+	srv := serveForTest(t, copyDemo(t))
 
 	out := browsertest.Run(t, "demo.mjs", srv.URL(), "EMAIL=ann@example.com")
 	var res struct {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/identity-dev/dev/emulator/devserver"
 	"github.com/identity-dev/dev/emulator/term"
 	"github.com/identity-dev/dev/internal/wstest"
 )
@@ -43,24 +44,7 @@ func TestFrameworkBehindDev(t *testing.T) {
 		"[[redirects]]\nfrom = \"/old\"\nto = \"/new\"\n\n[[redirects]]\nfrom = \"/missing/*\"\nto = \"/echo/spa\"\nstatus = 200\n"
 	os.WriteFile(filepath.Join(dir, "netlify.toml"), []byte(toml), 0o644)
 	t.Setenv("PORT", fmt.Sprint(target))
-	s, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := DefaultServeSettings()
-	set.Port = 0
-	if err := s.Settle(&set, func(string) bool { return false }); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, stop, err := s.Serve(ctx, set, term.NewLogger(io.Discard))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { srv.Serve(ctx); close(done) }()
-	defer func() { cancel(); <-done; stop() }()
+	srv := serveForTest(t, dir)
 
 	get := func(path string) (*http.Response, string) {
 		t.Helper()
@@ -93,4 +77,29 @@ func TestFrameworkBehindDev(t *testing.T) {
 	if got := wstest.Echo(t, strings.TrimPrefix(srv.URL(), "http://"), "/hmr", "reload"); got != "reload" {
 		t.Fatalf("websocket echo through dev: %q", got)
 	}
+}
+
+// serveForTest serves the site in dir with its netlify.toml and defaults, on a free
+// port, as dev serve does, until the test ends.
+func serveForTest(t *testing.T, dir string) *devserver.Server {
+	t.Helper()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := DefaultServeSettings()
+	set.Port = 0
+	if err := s.Settle(&set, func(string) bool { return false }); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, stop, err := s.Serve(ctx, set, term.NewLogger(io.Discard))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { srv.Serve(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; stop() })
+	return srv
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/identity-dev/dev/internal/proctest"
 )
 
 // tinyDevEnv makes this test binary a tiny dev (see TestMain) whose debugger helper runs
@@ -82,7 +84,7 @@ func TestHelperDiesWithDev(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the tiny dev said %q, want its helper's pid (its stderr is above)", line)
 	}
-	killIfLeft(t, helper)
+	proctest.KillIfLeft(t, helper)
 	deadline := time.Now().Add(10 * time.Second)
 	var dlvRaw []byte
 	for dlvRaw == nil {
@@ -96,8 +98,8 @@ func TestHelperDiesWithDev(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	killIfLeft(t, dlvProc)
-	if processGone(helper) || processGone(dlvProc) {
+	proctest.KillIfLeft(t, dlvProc)
+	if proctest.Gone(helper) || proctest.Gone(dlvProc) {
 		t.Fatalf("the helper (%d) or dlv (%d) is not running before dev is killed", helper, dlvProc)
 	}
 
@@ -105,41 +107,6 @@ func TestHelperDiesWithDev(t *testing.T) {
 		t.Fatal(err)
 	}
 	dev.Wait()
-	waitGone(t, helper, "the debugger helper")
-	waitGone(t, dlvProc, "the helper's dlv")
-}
-
-// waitGone fails the test unless process pid ends within a generous bound: the kernel
-// kills it at once, this only leaves room for a loaded machine.
-func waitGone(t *testing.T, pid int, what string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !processGone(pid) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s (pid %d) still runs", what, pid)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// killIfLeft kills pid at the end of a test that failed to see it end.
-func killIfLeft(t *testing.T, pid int) {
-	t.Cleanup(func() {
-		if !processGone(pid) {
-			if p, err := os.FindProcess(pid); err == nil {
-				p.Kill()
-			}
-		}
-	})
-}
-
-// processGone reports whether pid has ended: it is gone, or a zombie nobody reaped yet
-// (an orphan's new parent may be slow to, or never, reap it).
-func processGone(pid int) bool {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	i := strings.LastIndexByte(string(stat), ')') // the state follows the command's name
-	return i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' || stat[i+2] == 'X'
+	proctest.WaitGone(t, helper, "the debugger helper")
+	proctest.WaitGone(t, dlvProc, "the helper's dlv")
 }

@@ -1,20 +1,18 @@
 package nodejs
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/identity-dev/dev/emulator/functions"
+	"github.com/identity-dev/dev/internal/proctest"
 )
 
 // tinyDevEnv makes this test binary a tiny dev (see TestMain) that runs the bundle the
@@ -69,8 +67,8 @@ func TestWorkerDiesWithDev(t *testing.T) {
 	}
 	a := build(t, testRuntime(t), "spins")
 	cfg, _ := json.Marshal(tinyDevConfig{Name: a.fn.Name, SiteDir: a.fn.SiteDir, Bundle: a.bundle, Worker: a.worker})
-	pid := startAndKillTinyDev(t, tinyDevEnv+"="+string(cfg))
-	waitGone(t, pid, "the node worker")
+	pid := proctest.StartAndKillTinyDev(t, tinyDevEnv+"="+string(cfg))
+	proctest.WaitGone(t, pid, "the node worker")
 }
 
 // What a function starts ends with its worker when the instance is closed, although an
@@ -84,92 +82,10 @@ func TestCloseEndsWhatTheFunctionStarted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	killIfLeft(t, pid)
-	if processGone(pid) {
+	proctest.KillIfLeft(t, pid)
+	if proctest.Gone(pid) {
 		t.Fatalf("the function's child %d is not running", pid)
 	}
 	in.Close()
-	waitGone(t, pid, "the process the function started")
-}
-
-// startAndKillTinyDev runs this test binary with env as a tiny dev, reads the pid it
-// says its child has, kills the tiny dev with SIGKILL and returns that pid.
-func startAndKillTinyDev(t *testing.T, env string) int {
-	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev := exec.Command(exe, "-test.run=^$")
-	dev.Env = append(os.Environ(), env)
-	dev.Stderr = os.Stderr
-	out, err := dev.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dev.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer dev.Wait()
-	defer dev.Process.Kill()
-	said := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		sc.Scan()
-		said <- sc.Text()
-	}()
-	var line string
-	select {
-	case line = <-said:
-	case <-time.After(time.Minute):
-		t.Fatal("the tiny dev said nothing within a minute")
-	}
-	pid, err := strconv.Atoi(strings.TrimPrefix(line, "pid "))
-	if err != nil {
-		t.Fatalf("the tiny dev said %q, want its child's pid (its stderr is above)", line)
-	}
-	killIfLeft(t, pid)
-	if processGone(pid) {
-		t.Fatalf("the child %d is not running before dev is killed", pid)
-	}
-	if err := dev.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	dev.Wait()
-	return pid
-}
-
-// waitGone fails the test unless process pid ends within a generous bound: the kernel
-// kills it at once, this only leaves room for a loaded machine.
-func waitGone(t *testing.T, pid int, what string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !processGone(pid) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s (pid %d) still runs", what, pid)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// killIfLeft kills pid at the end of a test that failed to see it end.
-func killIfLeft(t *testing.T, pid int) {
-	t.Cleanup(func() {
-		if !processGone(pid) {
-			if p, err := os.FindProcess(pid); err == nil {
-				p.Kill()
-			}
-		}
-	})
-}
-
-// processGone reports whether pid has ended: it is gone, or a zombie nobody reaped yet
-// (an orphan's new parent may be slow to, or never, reap it).
-func processGone(pid int) bool {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	i := strings.LastIndexByte(string(stat), ')') // the state follows the command's name
-	return i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' || stat[i+2] == 'X'
+	proctest.WaitGone(t, pid, "the process the function started")
 }

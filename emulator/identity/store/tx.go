@@ -92,12 +92,12 @@ const (
 	qUserByEmail        = "SELECT " + userColumns + " FROM users WHERE aud = ? AND email_key = ?"
 	qUserByConfirmation = "SELECT " + userColumns + " FROM users WHERE confirmation_token = ?"
 	qUserByRecovery     = "SELECT " + userColumns + " FROM users WHERE recovery_token = ?"
-	qInsertUser         = "INSERT INTO users (" + userColumns + `, email_key)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	qInsertUser         = "INSERT INTO users (" + userColumns + `, email_key, name_key)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	qUpdateUser = `UPDATE users SET aud=?, role=?, email=?, email_key=?,
 		encrypted_password=?, confirmed_at=?, invited_at=?, confirmation_token=?, confirmation_sent_at=?,
 		recovery_token=?, recovery_sent_at=?, email_change_token=?, email_change=?, email_change_sent_at=?,
-		app_metadata=?, user_metadata=? WHERE id=?`
+		app_metadata=?, user_metadata=?, name_key=? WHERE id=?`
 	qInsertRefreshToken = "INSERT INTO refresh_tokens (token, user_id, revoked, created_at) VALUES (?,?,?,?)"
 	qRefreshToken       = "SELECT id, token, user_id, revoked, created_at FROM refresh_tokens WHERE token = ?"
 	qRevokeRefreshToken = "UPDATE refresh_tokens SET revoked = 1 WHERE id = ?"
@@ -141,7 +141,7 @@ func (t *tx) ListUsers(q identity.UserQuery) ([]*identity.User, int, error) {
 	if q.Filter != "" {
 		// % and _ in the filter stay wildcards, as in GoTrue's query.
 		like := "%" + strings.ToLower(q.Filter) + "%"
-		where += ` AND (lower(email) LIKE ? OR lower(coalesce(json_extract(user_metadata, '$.full_name'), '')) LIKE ?)`
+		where += ` AND (email_key LIKE ? OR name_key LIKE ?)`
 		args = append(args, like, like)
 	}
 	var total int
@@ -181,7 +181,7 @@ func (t *tx) CreateUser(u *identity.User) error {
 		u.ID, u.Aud, u.Role, u.Email, u.EncryptedPassword, toUnix(u.ConfirmedAt), toUnix(u.InvitedAt),
 		u.ConfirmationToken, toUnix(u.ConfirmationSentAt), u.RecoveryToken, toUnix(u.RecoverySentAt),
 		u.EmailChangeToken, u.EmailChange, toUnix(u.EmailChangeSentAt), toUnix(u.LastSignInAt),
-		app, meta, u.CreatedAt.Unix(), u.UpdatedAt.Unix(), emailKey(u.Email))
+		app, meta, u.CreatedAt.Unix(), u.UpdatedAt.Unix(), emailKey(u.Email), nameKey(u))
 	return t.userWriteErr("create user", u, err)
 }
 
@@ -193,7 +193,7 @@ func (t *tx) UpdateUser(u *identity.User) error {
 	res, err := t.exec(qUpdateUser,
 		u.Aud, u.Role, u.Email, emailKey(u.Email), u.EncryptedPassword, toUnix(u.ConfirmedAt), toUnix(u.InvitedAt),
 		u.ConfirmationToken, toUnix(u.ConfirmationSentAt), u.RecoveryToken, toUnix(u.RecoverySentAt),
-		u.EmailChangeToken, u.EmailChange, toUnix(u.EmailChangeSentAt), app, meta, u.ID)
+		u.EmailChangeToken, u.EmailChange, toUnix(u.EmailChangeSentAt), app, meta, nameKey(u), u.ID)
 	if err := t.userWriteErr("update user", u, err); err != nil {
 		return err
 	}
@@ -377,6 +377,23 @@ func (t *tx) SetSetting(key, value string) error {
 }
 
 func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// nameKey is what the admin filter matches of user_metadata.full_name: the value as
+// json_extract gives it (a string as is, anything else as JSON), in lower case.
+func nameKey(u *identity.User) string {
+	v, ok := u.UserMetaData["full_name"]
+	if !ok || v == nil {
+		return ""
+	}
+	if s, ok := v.(string); ok {
+		return strings.ToLower(s)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(string(b))
+}
 
 func toUnix(t *time.Time) any {
 	if t == nil {

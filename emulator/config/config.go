@@ -28,14 +28,14 @@ type Dev struct {
 	Port *int `toml:"port"`
 	// AllowedHosts are names besides this machine's that dev serve answers in a Host
 	// header (camelCase, as the rest of netlify.toml's [dev] table).
-	AllowedHosts []string          `toml:"allowedHosts"`
+	AllowedHosts []string `toml:"allowedHosts"`
 	// Command starts the site's framework dev server, which listens on TargetPort.
-	Command    *string `toml:"command"`
-	TargetPort *int    `toml:"targetPort"`
-	Functions    *string           `toml:"functions"`
-	Publish      *string           `toml:"publish"`
-	Environment  map[string]string `toml:"environment"`
-	Identity     Identity          `toml:"identity"`
+	Command     *string           `toml:"command"`
+	TargetPort  *int              `toml:"targetPort"`
+	Functions   *string           `toml:"functions"`
+	Publish     *string           `toml:"publish"`
+	Environment map[string]string `toml:"environment"`
+	Identity    Identity          `toml:"identity"`
 }
 
 // Build is [build]: the folders of a site and its build-time environment.

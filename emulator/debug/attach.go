@@ -3,15 +3,18 @@ package debug
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/go-delve/delve/service/api"
 	"github.com/go-delve/delve/service/rpc2"
 
 	"github.com/identity-dev/dev/emulator/functions"
@@ -23,22 +26,48 @@ const (
 	attachTimeout = 30 * time.Second
 	// stopTimeout is how long the helper gets to put the function's code back.
 	stopTimeout = 10 * time.Second
+	// callTimeout bounds each request of the session's own clients. delve answers the
+	// requests of one connection in order, and most wait for the target to stop: an
+	// unbounded one once hung dev for good (see resume).
+	callTimeout = 5 * time.Second
+	// runTimeout bounds waiting for delve to say the process runs after a continue.
+	runTimeout = 5 * time.Second
 )
+
+// innerAddr is where each helper's delve listens: a free loopback port. Editors reach
+// it through the session's proxy on the public address.
+const innerAddr = "127.0.0.1:0"
 
 // attachment is one helper serving one process.
 type attachment struct {
 	opts   GoOptions
 	pid    int
-	addr   string // where it listens
+	addr   string // where its delve listens (innerAddr, then the port it took)
 	helper *exec.Cmd
 	proc   *functions.Child // the helper's process: it dies with dev
 	ctl    *os.File         // the helper's stdin: closing it stops the helper
 	events chan helperEvent // from the helper's stdout; closed when it exits
 	exited chan struct{}    // closed once the helper is reaped
 
-	conn   net.Conn // our own client's, which the helper reports like any other
+	// The session's own clients: one for requests, one for its continue, which
+	// delve would otherwise let no request of the same connection pass.
+	conns  []net.Conn
 	client *rpc2.RPCClient
-	halted chan struct{} // our Continue returned: the target stopped
+	runner *rpc2.RPCClient
+	ownRun atomic.Bool   // the session's continue is under way
+	halted chan struct{} // the session's continue returned: the target stopped
+	// ownStop is where the session's continue stopped at a breakpoint, until a client
+	// continues: that client's continue is answered with it (see rpcConn.request).
+	ownStop  atomic.Pointer[api.DebuggerState]
+	runMu    sync.Mutex
+	adopters []chan *api.DebuggerState // clients' continues waiting on the session's (see adopt)
+	// epoch counts the clients' requests that run or stop the process: the session
+	// gives back its continue, halted for a client's request, only if none came since.
+	epoch atomic.Int64
+
+	retired  atomic.Bool   // the process is ending or being let go: answers about it are stale
+	release  chan struct{} // the last client left: clear the breakpoints (see watch)
+	restored bool          // clients' breakpoints were set again in it (see GoSession.restore)
 
 	quit     chan struct{} // closed by stop
 	loopDone chan struct{} // closed when watch returns
@@ -46,15 +75,15 @@ type attachment struct {
 	stopErr  error
 
 	// Owned by watch (and by stop once watch has returned).
-	clients     map[string]bool // external clients, by address
 	paused      bool
 	haltedAlone int // polls in a row that found the target halted with no client
 }
 
-// attach starts a helper that attaches delve to pid on addr, connects our own client
-// and lets the process run.
-func attach(opts GoOptions, addr string, pid int) (*attachment, error) {
-	a, err := startHelper(opts, addr, pid)
+// attach starts a helper that attaches delve to pid and connects the session's own
+// clients. The process is left stopped: the session sets the breakpoints again and
+// lets it run (see GoSession.restore) before any editor's request reaches it.
+func attach(opts GoOptions, pid int) (*attachment, error) {
+	a, err := startHelper(opts, innerAddr, pid)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +95,6 @@ func attach(opts GoOptions, addr string, pid int) (*attachment, error) {
 		a.stopHelper()
 		return nil, err
 	}
-	go a.watch()
 	return a, nil
 }
 
@@ -121,9 +149,9 @@ func startHelper(opts GoOptions, addr string, pid int) (*attachment, error) {
 		events:   make(chan helperEvent, 16),
 		exited:   make(chan struct{}),
 		halted:   make(chan struct{}, 1),
+		release:  make(chan struct{}, 1),
 		quit:     make(chan struct{}),
 		loopDone: make(chan struct{}),
-		clients:  map[string]bool{},
 	}
 	go func() {
 		readEvents(outR, a.events, func(line string) { opts.Log(prefix + line) })
@@ -164,10 +192,7 @@ func (a *attachment) handshake() error {
 
 // explain turns the helper's failure into what the user can do about it.
 func (a *attachment) explain(msg string) error {
-	switch {
-	case strings.Contains(msg, "address already in use"):
-		return fmt.Errorf("debug %s: %s is taken by another program: stop it, or give the debugger another address", a.opts.Name, a.addr)
-	case strings.Contains(msg, "operation not permitted"), strings.Contains(msg, "kernel security setting"):
+	if strings.Contains(msg, "operation not permitted") || strings.Contains(msg, "kernel security setting") {
 		hint := "the system does not let dev's debugger trace the function's process"
 		if scope := YamaPtraceScope(); scope != "" && scope != "0" {
 			hint = "Linux's Yama ptrace_scope is " + scope +
@@ -178,48 +203,199 @@ func (a *attachment) explain(msg string) error {
 	return fmt.Errorf("debug %s: attaching to pid %d: %s", a.opts.Name, a.pid, msg)
 }
 
-// connect dials our own client and lets the process run, as dlv --continue does.
+// connect dials the session's own clients.
 func (a *attachment) connect() error {
+	for _, c := range []**rpc2.RPCClient{&a.client, &a.runner} {
+		conn, err := a.dial()
+		if err != nil {
+			return err
+		}
+		a.conns = append(a.conns, conn)
+		*c = rpc2.NewClientFromConn(conn)
+	}
+	return nil
+}
+
+// dial connects to the helper's delve.
+func (a *attachment) dial() (net.Conn, error) {
 	conn, err := net.DialTimeout("tcp", a.addr, 5*time.Second)
 	if err != nil {
-		return fmt.Errorf("debug %s: connecting to the debugger at %s: %w", a.opts.Name, a.addr, err)
+		return nil, fmt.Errorf("debug %s: connecting to the debugger at %s: %w", a.opts.Name, a.addr, err)
 	}
-	a.conn = conn
-	a.client = rpc2.NewClientFromConn(conn)
-	a.resume()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		st, err := a.client.GetStateNonBlocking()
-		if err != nil {
-			return fmt.Errorf("debug %s: the debugger did not let pid %d run: %w", a.opts.Name, a.pid, err)
-		}
-		if st.Running {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("debug %s: the debugger did not let pid %d run within 5s", a.opts.Name, a.pid)
-		}
-		time.Sleep(5 * time.Millisecond)
+	return conn, nil
+}
+
+// errNoAnswer is a request of the session's that delve did not answer in time.
+var errNoAnswer = errors.New("delve did not answer within " + callTimeout.String())
+
+// call runs one request of the session's own client within callTimeout. A request
+// that times out is left to finish (or to fail when the helper goes); the next ones
+// queue behind it and time out too until delve answers.
+func (a *attachment) call(f func(c *rpc2.RPCClient) error) error {
+	done := make(chan error, 1)
+	go func() { done <- f(a.client) }()
+	timer := time.NewTimer(callTimeout)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-timer.C:
+		return errNoAnswer
+	case <-a.exited:
+		return fmt.Errorf("the debugger of %s ended", a.opts.Name)
 	}
 }
 
-// resume continues the process through our own client; the call returns when the
-// process stops again, which watch hears of at once.
-func (a *attachment) resume() {
-	states := a.client.Continue()
+// state asks delve whether the process runs, without waiting for it to stop.
+func (a *attachment) state() (*api.DebuggerState, error) {
+	var st *api.DebuggerState
+	err := a.call(func(c *rpc2.RPCClient) error {
+		var err error
+		st, err = c.GetStateNonBlocking()
+		return err
+	})
+	return st, err
+}
+
+// resume lets the process run with the session's own continue, as dlv --continue
+// does, and returns once delve says it runs. The continue is made on a connection of
+// its own: delve reads no more requests from a connection whose continue has not yet
+// resumed the target, so a state request behind it on the same connection would wait
+// until some other client's continue had stopped (the "15 minutes with nothing" of
+// issue #12).
+func (a *attachment) resume() error {
+	if !a.ownRun.CompareAndSwap(false, true) {
+		return nil // it runs already, through the session
+	}
+	a.ownStop.Store(nil)
+	states := a.runner.Continue()
 	go func() {
-		for range states {
+		var last *api.DebuggerState
+		for st := range states {
+			last = st
+		}
+		a.runMu.Lock()
+		adopters := a.adopters
+		a.adopters = nil
+		if len(adopters) == 0 && last != nil && last.Err == nil && !last.Exited && atBreakpoint(last) {
+			a.ownStop.Store(last)
+		}
+		a.ownRun.Store(false)
+		a.runMu.Unlock()
+		for _, ch := range adopters {
+			ch <- last
 		}
 		select {
 		case a.halted <- struct{}{}:
 		default:
 		}
 	}()
+	return a.waitRunning(func() bool { return !a.ownRun.Load() })
+}
+
+// adopt makes a client's continue, come while the session's own continue runs the
+// process, wait for that one to end and take its stop, as if it had run the process
+// itself. Halting the session's to pass the client's on instead loses a breakpoint hit
+// in between to the session, and can leave delve a stale SIGTRAP. It returns nil when
+// the session's continue is not under way.
+func (a *attachment) adopt() <-chan *api.DebuggerState {
+	a.runMu.Lock()
+	defer a.runMu.Unlock()
+	if !a.ownRun.Load() {
+		return nil
+	}
+	ch := make(chan *api.DebuggerState, 1)
+	a.adopters = append(a.adopters, ch)
+	return ch
+}
+
+// atBreakpoint tells a stop at a breakpoint (or at delve's own, on a panic) from a
+// halt.
+func atBreakpoint(st *api.DebuggerState) bool {
+	if st.CurrentThread != nil && st.CurrentThread.Breakpoint != nil {
+		return true
+	}
+	for _, th := range st.Threads {
+		if th.Breakpoint != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// waitRunning waits until delve says the process runs, or ended reports that the
+// continue that was to run it has already returned (it stopped at once, at a
+// breakpoint, or the process ended).
+func (a *attachment) waitRunning(ended func() bool) error {
+	deadline := time.Now().Add(runTimeout)
+	for {
+		st, err := a.state()
+		if err == nil && st.Running {
+			return nil
+		}
+		if ended() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			if err == nil {
+				err = errors.New("it is still stopped")
+			}
+			return fmt.Errorf("the debugger did not let %s (pid %d) run within %s: %w", a.opts.Name, a.pid, runTimeout, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// yield stops the session's own continue, if one is under way, before a client's
+// request that needs the target stopped: delve would keep that request until the
+// target stopped by itself, and a client's continue queued behind ours would let the
+// process run on through the very breakpoint that stopped it, the stop going to the
+// session (the first signup "ran straight through the breakpoint" in issue #12). It
+// reports whether it stopped one.
+func (a *attachment) yield() bool {
+	if !a.ownRun.Load() {
+		return false
+	}
+	// Halting a process that is stopped leaves a SIGTRAP pending with delve's native
+	// backend: the next continue stops at once, or the function dies of it once let go.
+	if st, err := a.state(); err != nil || !st.Running {
+		a.settle()
+		return false
+	}
+	if err := a.call(func(c *rpc2.RPCClient) error { _, err := c.Halt(); return err }); err != nil {
+		a.opts.Log(fmt.Sprintf("the debugger could not halt %s for a client's request: %v", a.opts.Name, err))
+		return false
+	}
+	a.settle()
+	return true
+}
+
+// settle waits (a bounded time) for the session's continue, which delve has ended or
+// is ending, to have returned.
+func (a *attachment) settle() {
+	for deadline := time.Now().Add(callTimeout); a.ownRun.Load() && time.Now().Before(deadline); {
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// giveBack resumes the session's continue, halted for a client's request (see yield),
+// unless a client has run or stopped the process since.
+func (a *attachment) giveBack(epoch int64) {
+	if a.epoch.Load() != epoch || a.ownRun.Load() || a.retired.Load() || a.ownStop.Load() != nil {
+		return // a client took over, or a breakpoint stopped it meanwhile: that stop is a client's
+	}
+	if st, err := a.state(); err != nil || st.Running || a.epoch.Load() != epoch {
+		return
+	}
+	if err := a.resume(); err != nil {
+		a.opts.Log(err.Error())
+	}
 }
 
 // stop lets go of the process and waits for the helper to end.
 func (a *attachment) stop() error {
 	a.stopOnce.Do(func() {
+		a.retired.Store(true)
 		close(a.quit)
 		<-a.loopDone
 		a.stopErr = a.stopHelper()
@@ -230,6 +406,7 @@ func (a *attachment) stop() error {
 
 // stopHelper asks the helper to detach, and kills it if it does not.
 func (a *attachment) stopHelper() error {
+	a.retired.Store(true)
 	go a.drain()
 	a.ctl.Close()
 	var err error
@@ -241,8 +418,8 @@ func (a *attachment) stopHelper() error {
 		err = fmt.Errorf("debug %s: the debugger did not let go of pid %d within %s, so it was killed; "+
 			"the function may crash at a breakpoint left behind", a.opts.Name, a.pid, stopTimeout)
 	}
-	if a.conn != nil {
-		a.conn.Close()
+	for _, c := range a.conns {
+		c.Close()
 	}
 	return err
 }

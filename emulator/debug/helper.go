@@ -33,17 +33,15 @@ const helperArg = "__debug-helper"
 // helperConfig is what a GoSession asks of its helper.
 type helperConfig struct {
 	Pid  int    `json:"pid"`
-	Addr string `json:"addr"`
+	Addr string `json:"addr"`          // where delve listens: a loopback port of its own, behind the session's proxy
 	Dlv  string `json:"dlv,omitempty"` // an installed dlv to run instead of the delve linked in
 }
 
 // helperEvent is one line the helper writes on its stdout.
 type helperEvent struct {
-	Event  string `json:"event"`
-	Addr   string `json:"addr,omitempty"`   // listening: the address it serves
-	Remote string `json:"remote,omitempty"` // client: the client's address
-	Open   bool   `json:"open,omitempty"`   // client: it came (true) or left
-	Error  string `json:"error,omitempty"`  // failed
+	Event string `json:"event"`
+	Addr  string `json:"addr,omitempty"`  // listening: the address it serves
+	Error string `json:"error,omitempty"` // failed
 }
 
 // The helper's events, in the order they can come.
@@ -51,8 +49,6 @@ const (
 	eventListening = "listening" // the listener is up
 	eventAttached  = "attached"  // delve holds the process, stopped
 	eventFailed    = "failed"    // listening or attaching failed; the helper exits
-	eventClient    = "client"    // a debugger client connected or left
-	eventResumed   = "resumed"   // a client asked the process to run (continue, configurationDone)
 	eventExited    = "exited"    // the function's process ended; the helper exits
 	eventEnded     = "ended"     // a client detached delve (or killed the process); the helper exits
 	eventDetached  = "detached"  // dev asked; delve let go of the process; the helper exits
@@ -100,10 +96,10 @@ func runHelper(raw string, control io.Reader, out io.Writer) int {
 
 	ended := make(chan struct{})
 	srv := rpccommon.NewServer(&service.Config{
-		Listener:           watchClients(ln, events),
+		Listener:           ln,
 		AcceptMulti:        true,
 		APIVersion:         2,
-		CheckLocalConnUser: true, // a local client of another user is refused, as dlv does
+		CheckLocalConnUser: true, // only dev's proxy connects here; it checks the clients' user
 		DisconnectChan:     ended,
 		Debugger: debugger.Config{
 			AttachPid: cfg.Pid,
@@ -130,19 +126,6 @@ func runHelper(raw string, control io.Reader, out io.Writer) int {
 		events.send(helperEvent{Event: eventEnded})
 	}
 	return 0
-}
-
-// watchClients wraps the helper's listener so that clients coming and going, and
-// asking the process to run, become events.
-func watchClients(ln net.Listener, events *eventWriter) *clientListener {
-	return &clientListener{Listener: ln,
-		seen: func(remote string, open bool) {
-			events.send(helperEvent{Event: eventClient, Remote: remote, Open: open})
-		},
-		resumed: func(remote string) {
-			events.send(helperEvent{Event: eventResumed, Remote: remote})
-		},
-	}
 }
 
 // closed is closed once r reaches its end: dev closed the helper's stdin, or died.

@@ -21,10 +21,10 @@ import (
 //
 //	dlv attach PID --headless --listen=127.0.0.1:0 --api-version=2 --accept-multiclient
 //
-// as its own child, and forwards the session's address (ln) to it. Forwarding is what
-// lets the session see clients come and go, as it does with dev's own delve, so the
-// rest (time limits, breakpoints cleared when the last client leaves, re-attaching
-// after a rebuild) works the same. The events it writes are the embedded helper's.
+// as its own child, and forwards the helper's address (ln) to it, so that the session's
+// proxy reaches either delve the same way and everything else (time limits, breakpoints
+// kept across rebuilds, cleared when the last client leaves) works the same. The
+// events it writes are the embedded helper's.
 //
 // Its own limits are shorter than the session's (attachTimeout, stopTimeout), so that
 // its message, which says what dlv did, is the one the user reads.
@@ -123,7 +123,7 @@ func serveDlv(cfg helperConfig, ln net.Listener, control io.Reader, events *even
 	}
 	attached.Store(true)
 
-	fwd := &forwarder{ln: watchClients(ln, events), backend: addr, conns: map[net.Conn]bool{}}
+	fwd := &forwarder{ln: ln, backend: addr, conns: map[net.Conn]bool{}}
 	go fwd.serve()
 	events.send(helperEvent{Event: eventAttached})
 
@@ -182,7 +182,7 @@ func stopDlv(cmd *exec.Cmd, addr string, exited <-chan struct{}) {
 	}
 }
 
-// forwarder passes each connection on the session's address to dlv's.
+// forwarder passes each connection on the helper's address to dlv's.
 type forwarder struct {
 	ln      net.Listener
 	backend string
@@ -203,7 +203,8 @@ func (f *forwarder) serve() {
 
 func (f *forwarder) pipe(client net.Conn) {
 	// dlv refuses a local client of another user, but through the forwarder every
-	// client reaches it as this one: the check is made here.
+	// client reaches it as this one: the check is made here too (the session's proxy,
+	// the only client, makes it for the editors behind it).
 	if same, err := sameUser(client); !same {
 		why := "it runs as another user"
 		if err != nil {

@@ -147,6 +147,7 @@ func installDlv(t testing.TB) string {
 // invoke calls the instance with a body and returns the status code (or an error).
 type result struct {
 	status int
+	body   string
 	err    error
 	took   time.Duration
 }
@@ -161,9 +162,12 @@ func invokeAsync(in functions.Instance, body string) <-chan result {
 			ch <- result{err: err}
 			return
 		}
-		var lr struct{ StatusCode int }
+		var lr struct {
+			StatusCode int
+			Body       string
+		}
 		err = json.Unmarshal(resp.Lambda, &lr)
-		ch <- result{status: lr.StatusCode, err: err, took: time.Since(start)}
+		ch <- result{status: lr.StatusCode, body: lr.Body, err: err, took: time.Since(start)}
 	}()
 	return ch
 }
@@ -544,7 +548,17 @@ func TestProcessKilledAtBreakpoint(t *testing.T) {
 	}
 	rec.wantLog("process (pid", 3*time.Second)
 	waitPaused(t, rec, false)
-	rec.want(rec.clients, "OnClient", false, 2*time.Second)
+
+	// The editor stays connected, for the next process; meanwhile its requests wait
+	// for one a bounded time and are answered with why there is none.
+	rec.none(rec.clients, "OnClient")
+	defer func(w time.Duration) { targetWait = w }(targetWait)
+	targetWait = time.Second
+	if _, err := ed.ListBreakpoints(false); err == nil || !strings.Contains(err.Error(), "ended") {
+		t.Errorf("a request with no process: %v, want an error that says it ended", err)
+	} else {
+		t.Logf("a request with no process: %v", err)
+	}
 }
 
 // A function that crashes while attached: the runtime sees the crash as without a

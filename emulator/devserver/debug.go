@@ -122,7 +122,8 @@ func (d *debugger) concurrencyFor(name string) int {
 }
 
 // jsRuntime runs the worker with the Node inspector on a port of its own, behind a
-// proxy on the public port that tells when a debugger attaches and leaves.
+// proxy on the public port that keeps the debuggers' sessions across workers and
+// tells when a debugger attaches and leaves.
 func (d *debugger) jsRuntime(fn *functions.Function, t *DebugTarget) functions.Runtime {
 	d.mu.Lock()
 	proxy := d.proxies[fn.Name]
@@ -136,6 +137,7 @@ func (d *debugger) jsRuntime(fn *functions.Function, t *DebugTarget) functions.R
 			d.s.opts.Log.Event(term.KindDebug, fn.Name, term.Fail, "inspector port: "+err.Error(), 0)
 			return nil
 		}
+		proxy.describe(name, func(msg string) { d.s.opts.Log.Event(term.KindDebug, name, term.Info, msg, 0) })
 		d.mu.Lock()
 		d.proxies[fn.Name] = proxy
 		d.mu.Unlock()
@@ -144,6 +146,26 @@ func (d *debugger) jsRuntime(fn *functions.Function, t *DebugTarget) functions.R
 	proxy.setBackend(inner)
 	d.s.opts.Log.Event(term.KindDebug, fn.Name, term.Info, "Node inspector at "+t.Addr+" (dev debug vscode prints the attach entry)", 0)
 	return nodejs.New(nodejs.Options{ExtraNodeArgs: []string{"--inspect=" + inner}})
+}
+
+// onStart follows each new instance of a debugged function: a Go process gets delve
+// attached, a JS worker gets the connected debuggers' sessions; either way before it
+// takes its first call, so that the breakpoints set before a rebuild stop that call.
+func (d *debugger) onStart(fn *functions.Function, in functions.Instance) {
+	if !d.wants(fn.Name) {
+		return
+	}
+	switch fn.Kind {
+	case functions.KindGo:
+		d.goStarted(fn, in)
+	case functions.KindJS:
+		d.mu.Lock()
+		proxy := d.proxies[fn.Name]
+		d.mu.Unlock()
+		if proxy != nil {
+			proxy.workerStarted()
+		}
+	}
 }
 
 // onOutput keeps Node's own inspector chatter, which names the inner port, out of the log.

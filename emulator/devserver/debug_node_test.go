@@ -373,3 +373,110 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// signupTS is the debug site's identity-signup after an edit: a helper on its second
+// line moves every line of the bundle below it, the BREAK line stays where it was in
+// the source, and the slow path (lines 7 to 9) is gone.
+const signupTS = `// A TypeScript signup function to debug: the test sets a breakpoint on the BREAK line.
+type Hook = { user: { email: string; app_metadata: Record<string, unknown> } }; const shout = (s: string) => { const t = s.trim(); return t.toUpperCase(); };
+
+export const handler = async (event: { body: string }) => {
+  const hook: Hook = JSON.parse(event.body);
+  const email = hook.user.email; // BREAK
+  // the slow path is gone
+  //
+  //
+  return {
+    statusCode: 200,
+    body: JSON.stringify({ app_metadata: { ...hook.user.app_metadata, roles: ["debugged", shout(" v2 "), email] } }),
+  };
+};
+`
+
+// An editor attached to the Node inspector sets two breakpoints in the bundle (as
+// js-debug does, from the source map): the signup stops. The TypeScript file is edited
+// and saved, a new worker starts, and the editor does nothing: its WebSocket stays
+// open, the next signup stops on the same line of the TypeScript source although the
+// bundle's lines moved, and the breakpoint whose line is gone is said in the log.
+func TestDebugJSBreakpointsSurviveARebuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips running a real JS function under the inspector")
+	}
+	jsPort := freePort("127.0.0.1")
+	log := &lockedBuffer{}
+	srv, dir := startSite(t, "debug", Options{Autoconfirm: true, HookTimeout: time.Second, HookAttempts: 1,
+		Debug: []string{"identity-signup"}, InspectPort: jsPort, Log: term.NewLogger(log)})
+	ws := dialWS(t, inspectorTarget(t, fmt.Sprintf("127.0.0.1:%d", jsPort)))
+	defer ws.c.Close()
+	ws.send(map[string]any{"id": 1, "method": "Debugger.enable"})
+	ws.waitFor(t, "", 1)
+	ws.send(map[string]any{"id": 2, "method": "Runtime.enable"})
+	ws.waitFor(t, "", 2)
+
+	bundlePath, bundle, genLine := bundleBreak(t, dir)
+	slowLine := -1
+	for i, l := range strings.Split(string(bundle), "\n") {
+		if strings.Contains(l, "setTimeout(resolve") {
+			slowLine = i
+		}
+	}
+	ws.send(map[string]any{"id": 3, "method": "Debugger.setBreakpointByUrl", "params": map[string]any{
+		"lineNumber": genLine, "url": "file://" + bundlePath}})
+	breakID := ws.waitFor(t, "", 3)["result"].(map[string]any)["breakpointId"]
+	ws.send(map[string]any{"id": 4, "method": "Debugger.setBreakpointByUrl", "params": map[string]any{
+		"lineNumber": slowLine, "url": "file://" + bundlePath}})
+	ws.waitFor(t, "", 4)
+
+	source := filepath.Join(dir, "netlify", "functions", "identity-signup.ts")
+	srcLine := -1
+	for i, l := range strings.Split(signupTS, "\n") {
+		if strings.Contains(l, "// BREAK") {
+			srcLine = i
+		}
+	}
+	stops := func(email string, bundle []byte) {
+		t.Helper()
+		done := signupAsync(t, srv, email)
+		paused := ws.waitFor(t, "Debugger.paused", 0)["params"].(map[string]any)
+		if hits := fmt.Sprint(paused["hitBreakpoints"]); hits != fmt.Sprint([]any{breakID}) {
+			t.Errorf("hitBreakpoints %s, want [%v], the id the editor was given", hits, breakID)
+		}
+		frame := paused["callFrames"].([]any)[0].(map[string]any)
+		loc := frame["location"].(map[string]any)
+		file, line := originalPosition(t, bundle, int(loc["lineNumber"].(float64)), int(loc["columnNumber"].(float64)))
+		if !strings.HasSuffix(file, "identity-signup.ts") || line != srcLine {
+			t.Fatalf("paused at %s:%d, want identity-signup.ts:%d", file, line+1, srcLine+1)
+		}
+		ws.send(map[string]any{"id": 10, "method": "Debugger.evaluateOnCallFrame", "params": map[string]any{
+			"callFrameId": frame["callFrameId"], "expression": "event.body"}})
+		if body := fmt.Sprint(ws.waitFor(t, "", 10)["result"]); !strings.Contains(body, email) {
+			t.Fatalf("event.body in the paused frame: %s", body)
+		}
+		ws.send(map[string]any{"id": 11, "method": "Debugger.resume"})
+		ws.waitFor(t, "", 11)
+		if r := received(t, <-done); r.Status != 200 {
+			t.Fatalf("signup: %d %s", r.Status, r.Body)
+		}
+	}
+	stops("first@example.com", bundle)
+
+	// Edit and save. The editor does nothing; its WebSocket stays open.
+	moved := strings.Count(log.String(), "stays attached to the new worker")
+	if err := os.WriteFile(source, []byte(signupTS), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); strings.Count(log.String(), "stays attached to the new worker") == moved; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the session was not moved to a new worker within 30s:\n%s", log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if want := "breakpoint at identity-signup.ts:8 no longer resolves"; !strings.Contains(log.String(), want) {
+		t.Errorf("the log does not say %q:\n%s", want, log.String())
+	}
+	_, rebuilt, newLine := bundleBreak(t, dir)
+	if newLine == genLine {
+		t.Fatalf("the edit did not move the bundle's BREAK line (%d): the test proves nothing", genLine)
+	}
+	stops("second@example.com", rebuilt)
+}

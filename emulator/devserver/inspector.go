@@ -3,7 +3,6 @@ package devserver
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"io"
 	"math"
@@ -12,19 +11,26 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/identity-dev/dev/emulator/debug/inspector"
 )
 
-// inspectorProxy stands on a JS function's public inspector port and forwards to the
-// worker's own, so dev knows when a debugger attaches and leaves (Node says the first,
-// never the second): while a WebSocket session is open the function's time limits are
-// suspended. It also keeps the port stable when a rebuild starts a new worker.
+// inspectorProxy stands on a JS function's public inspector port, in front of the
+// worker's own. An editor's WebSocket ends here: emulator/debug/inspector keeps it, and
+// its breakpoints, across the workers a rebuild starts (workerStarted moves every
+// session to the new worker before it takes a call). dev also knows when a debugger
+// attaches and leaves (Node says the first, never the second): while a session is
+// open the function's time limits are suspended.
 type inspectorProxy struct {
 	ln       net.Listener
 	public   string
 	mu       sync.Mutex
 	backend  string // the worker's inspector address
-	sessions int
+	name     string
+	log      func(msg string)
+	sessions map[*inspector.Session]bool
 	onChange func(attached bool)
 	// onRun hears a client send Runtime.runIfWaitingForDebugger: it has set its
 	// breakpoints and lets the program run (what node --inspect-brk waits for).
@@ -38,9 +44,17 @@ func newInspectorProxy(public string, onChange func(attached bool), onRun, onPau
 	if err != nil {
 		return nil, err
 	}
-	p := &inspectorProxy{ln: ln, public: public, onChange: onChange, onRun: onRun, onPause: onPause}
+	p := &inspectorProxy{ln: ln, public: public, onChange: onChange, onRun: onRun, onPause: onPause,
+		log: func(string) {}, sessions: map[*inspector.Session]bool{}}
 	go p.serve()
 	return p, nil
+}
+
+// describe names the function and where its messages go.
+func (p *inspectorProxy) describe(name string, log func(msg string)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.name, p.log = name, log
 }
 
 func (p *inspectorProxy) setBackend(addr string) {
@@ -49,7 +63,50 @@ func (p *inspectorProxy) setBackend(addr string) {
 	p.mu.Unlock()
 }
 
-func (p *inspectorProxy) close() { p.ln.Close() }
+// close stops listening and ends the sessions.
+func (p *inspectorProxy) close() {
+	p.ln.Close()
+	p.mu.Lock()
+	sessions := p.sessions
+	p.sessions = map[*inspector.Session]bool{}
+	p.mu.Unlock()
+	for s := range sessions {
+		s.Close()
+	}
+}
+
+// workerStarted moves every editor's session to a new worker, with its breakpoints,
+// and returns once they are set there (or failed to be, as the log says).
+func (p *inspectorProxy) workerStarted() {
+	p.mu.Lock()
+	backend, log := p.backend, p.log
+	sessions := make([]*inspector.Session, 0, len(p.sessions))
+	for s := range p.sessions {
+		sessions = append(sessions, s)
+	}
+	p.mu.Unlock()
+	if len(sessions) == 0 {
+		return
+	}
+	var wg sync.WaitGroup
+	var moved atomic.Bool
+	for _, s := range sessions {
+		wg.Go(func() {
+			m, err := s.Attach(backend)
+			if err != nil {
+				log("the debugger's session could not be moved to the new worker: " + err.Error())
+				return
+			}
+			if m {
+				moved.Store(true)
+			}
+		})
+	}
+	wg.Wait()
+	if moved.Load() {
+		log("the debugger stays attached to the new worker; its breakpoints are set again there")
+	}
+}
 
 func (p *inspectorProxy) serve() {
 	for {
@@ -74,8 +131,12 @@ func (p *inspectorProxy) handle(client net.Conn) {
 	}
 	head.lift()
 	p.mu.Lock()
-	backend := p.backend
+	backend, name, log := p.backend, p.name, p.log
 	p.mu.Unlock()
+	if strings.EqualFold(req.Header.Get("Upgrade"), "websocket") {
+		p.debugSession(client, br, req, name, log, backend)
+		return
+	}
 	if backend == "" {
 		io.WriteString(client, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 		return
@@ -86,28 +147,43 @@ func (p *inspectorProxy) handle(client net.Conn) {
 		return
 	}
 	defer server.Close()
-	if !strings.EqualFold(req.Header.Get("Upgrade"), "websocket") {
-		p.forwardHTTP(client, server, req, backend)
+	p.forwardHTTP(client, server, req, backend)
+}
+
+// debugSession serves an editor's WebSocket: whatever target id its URL names (a
+// stale one after a rebuild too), it reaches the current worker.
+func (p *inspectorProxy) debugSession(client net.Conn, br *bufio.Reader, req *http.Request, name string, log func(string), backend string) {
+	s, err := inspector.Accept(client, br, req, inspector.Options{Name: name, Log: log, OnRun: p.onRun, OnPause: p.onPause})
+	if err != nil {
 		return
 	}
-	if err := req.Write(server); err != nil {
-		return
+	p.mu.Lock()
+	p.sessions[s] = true
+	first := len(p.sessions) == 1
+	p.mu.Unlock()
+	if first {
+		p.onChange(true)
 	}
-	p.session(+1)
-	defer p.session(-1)
-	done := make(chan struct{}, 2)
-	go func() { copyFrames(server, br, runIfWaiting, p.onRun); done <- struct{}{} }()
-	go func() {
-		// Node's 101 answer first, then its frames.
-		sr := bufio.NewReader(server)
-		if upgraded, err := copyHead(client, sr); err == nil && upgraded {
-			copyFrames(client, sr, debuggerPaused, p.onPause)
-		} else if err == nil {
-			io.Copy(client, sr) // Node refused the upgrade (a stale target id): its answer as it is
+	defer func() {
+		p.mu.Lock()
+		_, had := p.sessions[s]
+		delete(p.sessions, s)
+		last := had && len(p.sessions) == 0
+		p.mu.Unlock()
+		if last {
+			p.onChange(false)
 		}
-		done <- struct{}{}
 	}()
-	<-done
+	if backend != "" {
+		go func() {
+			// The worker may be starting (or gone, and its successor being built):
+			// its requests wait, and workerStarted brings the next one.
+			if _, err := s.Attach(backend); err != nil {
+				log("the debugger's session waits for the next worker: " + err.Error())
+			}
+		}()
+	}
+	s.Serve()
 }
 
 // forwardHTTP answers /json and /json/list with the worker's addresses replaced by
@@ -182,113 +258,3 @@ const (
 	refuseDrainBytes = 256 << 10
 	refuseDrainTime  = 500 * time.Millisecond
 )
-
-func (p *inspectorProxy) session(delta int) {
-	p.mu.Lock()
-	before := p.sessions
-	p.sessions += delta
-	after := p.sessions
-	p.mu.Unlock()
-	if before == 0 && after > 0 {
-		p.onChange(true)
-	} else if before > 0 && after == 0 {
-		p.onChange(false)
-	}
-}
-
-// maxScannedFrame bounds the client frames read whole to look into; larger ones (a big
-// Runtime.evaluate) are passed on as they come. CDP commands are a few hundred bytes.
-const maxScannedFrame = 1 << 20
-
-// copyHead passes on an HTTP response's head, its lines up to and with the empty one,
-// and tells whether it switched to WebSocket (101).
-func copyHead(dst io.Writer, src *bufio.Reader) (upgraded bool, err error) {
-	for first := true; ; first = false {
-		line, err := src.ReadSlice('\n')
-		if err != nil {
-			return false, err
-		}
-		if first {
-			upgraded = bytes.HasPrefix(line, []byte("HTTP/1.1 101 "))
-		}
-		if _, err := dst.Write(line); err != nil {
-			return false, err
-		}
-		if len(bytes.TrimRight(line, "\r\n")) == 0 {
-			return upgraded, nil
-		}
-	}
-}
-
-// The CDP messages the proxy looks for: a client's, and Node's.
-var (
-	runIfWaiting   = []byte(`"Runtime.runIfWaitingForDebugger"`)
-	debuggerPaused = []byte(`"Debugger.paused"`)
-)
-
-// copyFrames passes WebSocket frames on unchanged, and calls found for each that
-// carries needle. A client's frames are masked (RFC 6455 5.3), Node's are not; the
-// inspector negotiates no extension, so payloads are plain text. Each frame is looked
-// into alone: a message split into continuation frames could hide the needle, but
-// neither Node nor the DevTools clients fragment CDP messages.
-func copyFrames(dst io.Writer, src *bufio.Reader, needle []byte, found func()) error {
-	for {
-		head := make([]byte, 2, 14)
-		if _, err := io.ReadFull(src, head); err != nil {
-			return err
-		}
-		masked := head[1]&0x80 != 0
-		size := uint64(head[1] & 0x7f)
-		switch size {
-		case 126:
-			ext := make([]byte, 2)
-			if _, err := io.ReadFull(src, ext); err != nil {
-				return err
-			}
-			head = append(head, ext...)
-			size = uint64(binary.BigEndian.Uint16(ext))
-		case 127:
-			ext := make([]byte, 8)
-			if _, err := io.ReadFull(src, ext); err != nil {
-				return err
-			}
-			head = append(head, ext...)
-			size = binary.BigEndian.Uint64(ext)
-		}
-		var key []byte
-		if masked {
-			key = make([]byte, 4)
-			if _, err := io.ReadFull(src, key); err != nil {
-				return err
-			}
-			head = append(head, key...)
-		}
-		if _, err := dst.Write(head); err != nil {
-			return err
-		}
-		if size > maxScannedFrame {
-			if _, err := io.CopyN(dst, src, int64(size)); err != nil {
-				return err
-			}
-			continue
-		}
-		payload := make([]byte, size)
-		if _, err := io.ReadFull(src, payload); err != nil {
-			return err
-		}
-		if _, err := dst.Write(payload); err != nil {
-			return err
-		}
-		if found == nil {
-			continue
-		}
-		if masked {
-			for i := range payload {
-				payload[i] ^= key[i%4]
-			}
-		}
-		if bytes.Contains(payload, needle) {
-			found()
-		}
-	}
-}

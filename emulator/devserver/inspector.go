@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -133,6 +135,11 @@ func (p *inspectorProxy) handle(client net.Conn) {
 	p.mu.Lock()
 	backend, name, log := p.backend, p.name, p.log
 	p.mu.Unlock()
+	if why := inspectorRefusal(req); why != "" {
+		log("refused a debugger connection: " + why)
+		io.WriteString(client, "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"+why+"\n")
+		return
+	}
 	if strings.EqualFold(req.Header.Get("Upgrade"), "websocket") {
 		p.debugSession(client, br, req, name, log, backend)
 		return
@@ -258,3 +265,24 @@ const (
 	refuseDrainBytes = 256 << 10
 	refuseDrainTime  = 500 * time.Millisecond
 )
+
+// inspectorLocal is who may reach an inspector port by name: this machine only.
+var inspectorLocal = newHostPolicy("127.0.0.1", "", nil)
+
+// inspectorRefusal says why a request to the inspector port must be refused, or "".
+// Node's own inspector refuses a Host that is not this machine (DNS rebinding) and
+// keeps its session URLs unguessable; the proxy takes any session path (a stale one
+// after a rebuild too) and ends WebSockets itself, so it refuses what Node would, and
+// every web page: a browser names the page behind a WebSocket in Origin, and only
+// DevTools' own front end (devtools://) may drive a function from a browser.
+func inspectorRefusal(req *http.Request) string {
+	if !inspectorLocal.allows(req.Host) {
+		return fmt.Sprintf("host %q is not this machine", normalHost(req.Host))
+	}
+	if origin := req.Header.Get("Origin"); origin != "" {
+		if u, err := url.Parse(origin); err != nil || (u.Scheme != "devtools" && u.Scheme != "chrome-devtools") {
+			return fmt.Sprintf("a page on %s may not drive a debugged function", origin)
+		}
+	}
+	return ""
+}

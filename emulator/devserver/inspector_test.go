@@ -8,7 +8,9 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // A client that sends more header than the proxy reads is answered 431 and cut off
@@ -109,5 +111,66 @@ func TestInspectorProxyPassesLargeHeadWithinLimit(t *testing.T) {
 	}
 	if want := `[{"webSocketDebuggerUrl":"ws://` + public + `/x"}]`; string(body) != want {
 		t.Errorf("body %s, want %s", body, want)
+	}
+}
+
+// The inspector port takes any session path, so it refuses what Node's inspector
+// refuses (a Host that is not this machine) and every web page's WebSocket: a page
+// that opened a session could run code in the function.
+func TestInspectorProxyRefusesPagesAndRebinding(t *testing.T) {
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := free.Addr().String()
+	free.Close()
+	var attached atomic.Int32
+	p, err := newInspectorProxy(public, func(on bool) {
+		if on {
+			attached.Add(1)
+		}
+	}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close()
+	upgrade := func(host, origin string) int {
+		t.Helper()
+		c, err := net.Dial("tcp", public)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		req := "GET /any-session HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+		if origin != "" {
+			req += "Origin: " + origin + "\r\n"
+		}
+		io.WriteString(c, req+"\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("Host %s, Origin %s: %v", host, origin, err)
+		}
+		return resp.StatusCode
+	}
+	for _, c := range []struct{ host, origin string }{
+		{"attacker.example:9229", ""},
+		{public, "https://attacker.example"},
+		{public, "http://localhost:3000"},
+		{public, "null"},
+	} {
+		if got := upgrade(c.host, c.origin); got != http.StatusForbidden {
+			t.Errorf("Host %s, Origin %q: %d, want 403", c.host, c.origin, got)
+		}
+	}
+	if n := attached.Load(); n != 0 {
+		t.Fatalf("%d refused clients were counted as debuggers", n)
+	}
+	// An editor (no Origin) and DevTools are let in.
+	for _, origin := range []string{"", "devtools://devtools"} {
+		if got := upgrade(public, origin); got == http.StatusForbidden {
+			t.Errorf("Origin %q refused", origin)
+		}
 	}
 }

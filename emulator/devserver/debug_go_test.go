@@ -15,11 +15,7 @@ import (
 	"github.com/go-delve/delve/service/rpc2"
 	"github.com/google/go-dap"
 
-	"github.com/identity-dev/dev/emulator/config"
 	"github.com/identity-dev/dev/emulator/debug"
-	"github.com/identity-dev/dev/emulator/functions"
-	"github.com/identity-dev/dev/emulator/functions/golang"
-	"github.com/identity-dev/dev/emulator/functions/nodejs"
 	"github.com/identity-dev/dev/emulator/term"
 )
 
@@ -97,20 +93,8 @@ func startGoDebugSite(t *testing.T, opts Options) (*testServer, string) {
 	if err := os.WriteFile(src, []byte(goSignup(1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	site, err := config.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, _, err := site.FunctionEnv(dir, os.Environ(), map[string]string{"CONTEXT": "dev", "NETLIFY_DEV": "true"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.SiteDir, opts.FunctionsDir, opts.FunctionEnv = dir, site.FunctionsDir(dir, ""), env
-	opts.Runtimes = map[functions.Kind]functions.Runtime{
-		functions.KindJS: nodejs.New(nodejs.Options{}),
-		functions.KindGo: golang.New(golang.Options{}),
-	}
-	return startServer(t, opts), src
+	srv, _ := startSiteIn(t, dir, opts)
+	return srv, src
 }
 
 // An editor attached to dev serve --debug identity-signup (Go) over JSON-RPC the

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/identity-dev/dev/internal/npmtest"
 )
 
 // TestGotrueJSClient drives the real gotrue-js client (pinned in
@@ -26,7 +28,7 @@ func TestGotrueJSClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	npmCI(t, dir)
+	npmtest.CI(t, dir)
 
 	srv := startServer(t, Options{})
 	admin, err := srv.AdminToken(time.Hour)
@@ -90,21 +92,4 @@ func requireNode(t *testing.T) string {
 		t.Fatalf("node %s is too old: the client tests need Node.js 18 or newer", v)
 	}
 	return node
-}
-
-// npmCI installs a test folder's locked dependencies unless they are installed already.
-func npmCI(t *testing.T, dir string) {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json")); err == nil {
-		return
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Fatalf("npm is not on PATH: it installs the pinned JS clients the tests use")
-	}
-	cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-	}
 }

@@ -7,9 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/identity-dev/dev/emulator/config"
 	"github.com/identity-dev/dev/emulator/functions"
-	"github.com/identity-dev/dev/emulator/functions/nodejs"
 	"github.com/identity-dev/dev/emulator/journal"
 	"github.com/identity-dev/dev/emulator/term"
 )
@@ -67,15 +65,6 @@ func startSiteWithFile(t *testing.T, name, file, content string, opts Options) *
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	site, err := config.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, _, err := site.FunctionEnv(dir, os.Environ(), map[string]string{"CONTEXT": "dev", "NETLIFY_DEV": "true"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.SiteDir, opts.FunctionsDir, opts.FunctionEnv = dir, site.FunctionsDir(dir, ""), env
-	opts.Runtimes = map[functions.Kind]functions.Runtime{functions.KindJS: nodejs.New(nodejs.Options{})}
-	return startServer(t, opts)
+	srv, _ := startSiteIn(t, dir, opts)
+	return srv
 }

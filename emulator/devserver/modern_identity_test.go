@@ -5,17 +5,16 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/identity-dev/dev/emulator/identity"
 	"github.com/identity-dev/dev/emulator/tokens"
+	"github.com/identity-dev/dev/internal/npmtest"
 )
 
 // TestModernIdentityInV2Functions runs @netlify/identity's server functions unchanged in
@@ -195,7 +194,7 @@ func modernSite(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	installModern(t, dir)
+	npmtest.CI(t, dir)
 	dst := t.TempDir()
 	for _, sub := range []string{"site", "node_modules"} {
 		if err := copyTree(filepath.Join(dir, sub), filepath.Join(dst, sub)); err != nil {
@@ -203,33 +202,6 @@ func modernSite(t *testing.T) string {
 		}
 	}
 	return filepath.Join(dst, "site")
-}
-
-var modernInstall sync.Mutex
-
-// installModern runs npm ci in dir unless its node_modules was installed from the lock
-// file as it is now.
-func installModern(t *testing.T, dir string) {
-	t.Helper()
-	modernInstall.Lock()
-	defer modernInstall.Unlock()
-	installed, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json"))
-	lock, lerr := os.Stat(filepath.Join(dir, "package-lock.json"))
-	if lerr != nil {
-		t.Fatal(lerr)
-	}
-	if err == nil && !installed.ModTime().Before(lock.ModTime()) {
-		return
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Fatalf("npm is not on PATH: it installs the pinned @netlify/identity the test bundles")
-	}
-	cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-	}
 }
 
 // copyTree copies the files under src to dst, leaving out build output (.netlify).

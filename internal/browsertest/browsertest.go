@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/identity-dev/dev/internal/npmtest"
 )
 
 // Chromium is the browser's path, or "" when none is installed.
@@ -47,7 +49,7 @@ func Run(t *testing.T, script, base string, env ...string) []byte {
 	if err != nil {
 		t.Skip("no node on PATH: install Node.js 18 or newer to run the browser tests")
 	}
-	npmCI(t)
+	npmtest.CI(t, dir())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join(dir(), script))
@@ -62,25 +64,4 @@ func Run(t *testing.T, script, base string, env ...string) []byte {
 		t.Logf("%s (stderr):\n%s", script, errb.String())
 	}
 	return out.Bytes()
-}
-
-// npmCI installs testdata/browser's locked packages unless they are there, one test
-// process at a time.
-func npmCI(t *testing.T) {
-	t.Helper()
-	unlock := lock(filepath.Join(dir(), ".npm-ci.lock"))
-	defer unlock()
-	installed, err := os.Stat(filepath.Join(dir(), "node_modules", ".package-lock.json"))
-	if lock, lerr := os.Stat(filepath.Join(dir(), "package-lock.json")); err == nil && lerr == nil && !installed.ModTime().Before(lock.ModTime()) {
-		return // installed from this lock file
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Skip("no npm on PATH: it installs playwright-core for the browser tests")
-	}
-	cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", dir(), err, out)
-	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 
@@ -98,7 +97,7 @@ func runInvoke(ctx context.Context, o *InvokeOptions) error {
 		}
 		o.Req.Payload = raw
 	}
-	o.Req.Query = queryString(o.Query)
+	o.Req.Query = payload.QueryString(o.Query)
 	s, err := o.open(o.Dir)
 	if err != nil {
 		return err
@@ -117,16 +116,6 @@ func runInvoke(ctx context.Context, o *InvokeOptions) error {
 		return &exitError{code: code}
 	}
 	return nil
-}
-
-// queryString encodes --query name=value pairs.
-func queryString(pairs []string) string {
-	v := url.Values{}
-	for _, p := range pairs {
-		k, val, _ := strings.Cut(p, "=")
-		v.Add(k, val)
-	}
-	return v.Encode()
 }
 
 // payloadSource names where --payload came from, for errors.

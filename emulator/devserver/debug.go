@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/identity-dev/dev/emulator/debug"
+	"github.com/identity-dev/dev/emulator/devapi"
 	"github.com/identity-dev/dev/emulator/functions"
 	"github.com/identity-dev/dev/emulator/functions/nodejs"
 	"github.com/identity-dev/dev/emulator/term"
@@ -23,13 +24,9 @@ const (
 	DefaultInspectPort = 9229
 )
 
-// DebugTarget is a function dev serve runs under a debugger, and where to attach.
-type DebugTarget struct {
-	Function string         `json:"function"`
-	Runtime  functions.Kind `json:"runtime"`
-	Addr     string         `json:"addr"`
-	Source   string         `json:"source"`
-}
+// DebugTarget is a function dev serve runs under a debugger, and where to attach: the
+// dev API's type, which the state file and dev debug read.
+type DebugTarget = devapi.DebugTarget
 
 // debugger runs the functions --debug names: JS workers with the Node inspector on
 // their own port, Go binaries built without optimisations under delve (see debug_go.go),

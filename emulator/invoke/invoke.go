@@ -260,16 +260,6 @@ func diffMaps(before, after *identity.User) []string {
 	return out
 }
 
-// QueryString joins repeated --query values.
-func QueryString(pairs []string) string {
-	v := url.Values{}
-	for _, p := range pairs {
-		k, val, _ := strings.Cut(p, "=")
-		v.Add(k, val)
-	}
-	return v.Encode()
-}
-
 // fromLambdaEvent takes method, path, query, headers and body from a Lambda event
 // given as --payload to a plain function.
 func fromLambdaEvent(req *Request) error {

@@ -57,12 +57,7 @@ func Hook(name string, m Mock) ([]byte, error) {
 func Lambda(r Request, seed int64) ([]byte, error) {
 	target := r.Path
 	if len(r.Query) > 0 {
-		v := url.Values{}
-		for _, p := range r.Query {
-			k, val, _ := strings.Cut(p, "=")
-			v.Add(k, val)
-		}
-		target += "?" + v.Encode()
+		target += "?" + QueryString(r.Query)
 	}
 	req, err := http.NewRequest(strings.ToUpper(r.Method), devapi.DefaultURL+target, bytes.NewReader([]byte(r.Body)))
 	if err != nil {
@@ -91,4 +86,14 @@ func Schema(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%w, or %s", err, LambdaEvent)
 	}
 	return fixtures.Schema("identity-" + string(event))
+}
+
+// QueryString encodes name=value pairs (--query) as a query string.
+func QueryString(pairs []string) string {
+	v := url.Values{}
+	for _, p := range pairs {
+		k, val, _ := strings.Cut(p, "=")
+		v.Add(k, val)
+	}
+	return v.Encode()
 }

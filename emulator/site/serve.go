@@ -247,10 +247,7 @@ func (s *Site) Serve(ctx context.Context, set ServeSettings, log *term.Logger) (
 		}
 		return nil, nil, err
 	}
-	st := devapi.State{URL: srv.URL()}
-	for _, t := range srv.DebugTargets() {
-		st.Debug = append(st.Debug, devapi.DebugTarget(t))
-	}
+	st := devapi.State{URL: srv.URL(), Debug: srv.DebugTargets()}
 	unregister, werr := devapi.WriteState(s.Dir, st)
 	if werr != nil {
 		log.Event(term.KindServer, "state", term.Warn, werr.Error()+": dev invoke will not find this server on its own (give it --url)", 0)

@@ -104,13 +104,11 @@ const (
 	qInsertMail         = `INSERT INTO mail (id, recipient, kind, subject, token, link, text_body, html_body, created_at)
 		VALUES (?,?,?,?,?,?,?,?,?)`
 	qInsertAudit   = "INSERT INTO audit_log (id, payload, created_at) VALUES (?,?,?)"
-	qInsertJournal = "INSERT INTO journal (id, kind, function, user_id, user_email, entry, created_at) VALUES (?,?,?,?,?,?,?)"
-	qPruneJournal  = "DELETE FROM journal WHERE seq <= (SELECT max(seq) FROM journal) - ?"
 )
 
 var preparedQueries = []string{
 	qUserByID, qUserByEmail, qUserByConfirmation, qUserByRecovery, qInsertUser, qUpdateUser,
-	qInsertRefreshToken, qRefreshToken, qRevokeRefreshToken, qInsertMail, qInsertAudit, qInsertJournal, qPruneJournal,
+	qInsertRefreshToken, qRefreshToken, qRevokeRefreshToken, qInsertMail, qInsertAudit, qInsertJournalEntry, qPruneJournalEntries, qPruneJournalBytes, qCountJournalDropped,
 }
 
 func (t *tx) UserByID(id string) (*identity.User, error) {

@@ -75,6 +75,7 @@ Settings come from flags, then netlify.toml's [dev.identity] table, then default
 	fl.StringSliceVar(&set.WebhookEvents, "webhook-events", set.WebhookEvents, "the events --webhook-url receives (validate, signup, login, usermodified, userdeleted)")
 	fl.IntVar(&set.HookAttempts, "hook-attempts", set.HookAttempts, "attempts per identity event before the operation is blocked (production: 3)")
 	fl.DurationVar(&set.HookTimeout, "hook-timeout", set.HookTimeout, "time limit of one hook attempt (production: 5s)")
+	fl.StringVar(&set.DenyProfile, "deny-profile", set.DenyProfile, "documented: a typed handler's event.deny() answers the user 401 (as Netlify documents); gotrue: retried, then 422 (as public GoTrue's code)")
 	fl.StringVar(&set.GoTrueProfile, "gotrue-profile", set.GoTrueProfile, "current: identity-* functions fire for external providers (GoTrue since March 2026); 2024: only the outgoing webhook did")
 	fl.StringArrayVar(&set.Debug, "debug", nil, "run this function under a debugger (repeatable, or all): delve for Go, the Node inspector for JS")
 	fl.IntVar(&set.DebugPort, "debug-port", set.DebugPort, "the first delve port for --debug Go functions (JSON-RPC and DAP); more functions take the next")

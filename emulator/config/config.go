@@ -66,6 +66,7 @@ type Identity struct {
 	BcryptCost    *int     `toml:"bcrypt_cost"`
 	External      []string `toml:"external"`
 	GoTrueProfile *string  `toml:"gotrue_profile"`
+	DenyProfile   *string  `toml:"deny_profile"`
 	WebhookURL    *string  `toml:"webhook_url"`
 	WebhookSecret *string  `toml:"webhook_secret"`
 	WebhookEvents []string `toml:"webhook_events"`
@@ -95,7 +96,7 @@ func Load(dir string) (*Site, error) {
 	}
 	for _, key := range md.Undecoded() {
 		if len(key) >= 2 && key[0] == "dev" && key[1] == "identity" {
-			return nil, fmt.Errorf("%s: unknown key %q in [dev.identity]; known keys: site_url, jwt_secret, autoconfirm, disable_signup, db, bcrypt_cost, external, gotrue_profile, webhook_url, webhook_secret, webhook_events, widget_setup", path, key.String())
+			return nil, fmt.Errorf("%s: unknown key %q in [dev.identity]; known keys: site_url, jwt_secret, autoconfirm, disable_signup, db, bcrypt_cost, external, gotrue_profile, deny_profile, webhook_url, webhook_secret, webhook_events, widget_setup", path, key.String())
 		}
 	}
 	return s, nil

@@ -49,6 +49,8 @@ type Options struct {
 	// GoTrueProfile "2024" keeps function hooks out of external sign-ins, as GoTrue
 	// did before March 2026; "current" or "" fires them.
 	GoTrueProfile string
+	// DenyProfile is hooks.DenyDocumented (or "") or hooks.DenyGoTrue.
+	DenyProfile string
 
 	// Functions: served when FunctionsDir is set and Runtimes has a runtime for them.
 	SiteDir             string
@@ -179,7 +181,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	dispatcher := &hooks.Dispatcher{
 		InstanceID: instanceID, Secret: secret, Webhook: opts.Webhook, Functions: fns,
 		Attempts: opts.HookAttempts, Timeout: opts.HookTimeout,
-		Record: s.recordHook, Profile: opts.GoTrueProfile, Skipped: s.hookSkipped,
+		Record: s.recordHook, Profile: opts.GoTrueProfile, Skipped: s.hookSkipped, Deny: opts.DenyProfile,
 	}
 	s.hooks = dispatcher
 	s.api = identity.New(cfg, db, identity.WithObserver(&logObserver{log: opts.Log, server: s}), identity.WithHooks(dispatcher))

@@ -62,7 +62,7 @@ func (s *Server) Call(ctx context.Context, name string, req CallRequest) (*Answe
 	if err != nil {
 		return nil, fmt.Errorf("call %s: %w", name, err)
 	}
-	if p.fn.Background() {
+	if p.background() {
 		go s.background(ctx, c)
 		return &Answer{Status: http.StatusAccepted, Header: http.Header{}}, nil
 	}
@@ -176,7 +176,7 @@ func (s *Server) background(ctx context.Context, c *call) {
 // journaled and logged by the hooks dispatcher, which sees only its answer: only a
 // background hook's end, which the dispatcher never sees, is logged here.
 func (s *Server) finish(c *call, resp *Response, status int, err error) {
-	if c.hook && !c.p.fn.Background() {
+	if c.hook && !c.p.background() {
 		return
 	}
 	d := time.Since(c.start)

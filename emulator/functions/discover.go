@@ -68,6 +68,9 @@ func Discover(siteDir, dir string) (*Discovery, error) {
 			d.Conflicts[name] = fmt.Errorf("function %q has %d candidates: %s; keep one", name, len(files), strings.Join(files, " and "))
 			continue
 		}
+		if fns[0].Kind == KindJS {
+			fns[0].Declared = declaredInFile(fns[0].Entry)
+		}
 		d.Functions = append(d.Functions, fns[0])
 	}
 	sort.Slice(d.Functions, func(i, j int) bool { return d.Functions[i].Name < d.Functions[j].Name })

@@ -42,6 +42,7 @@ type pool struct {
 	lastError                string
 	running                  int
 	onStart                  func(fn *Function, in Instance)
+	declared                 Declared // as the entry file last read declares
 }
 
 type instance struct {
@@ -53,7 +54,7 @@ func newPool(fn *Function, rt Runtime, limit int, env func() []string, log func(
 	if limit < 1 {
 		limit = 1
 	}
-	return &pool{fn: fn, runtime: rt, limit: limit, env: env, log: log, slots: make(chan struct{}, limit)}
+	return &pool{fn: fn, runtime: rt, limit: limit, env: env, log: log, slots: make(chan struct{}, limit), declared: fn.Declared}
 }
 
 // markBuilding makes requests wait from now on for the next build.

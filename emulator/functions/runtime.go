@@ -29,10 +29,14 @@ type Function struct {
 	// SiteDir is the site root: the Go runtime caches builds under SiteDir/.netlify/dev,
 	// the Node runtime resolves node_modules from the entry upwards.
 	SiteDir string
+	// Declared is what a JS entry file declared when it was discovered; a running
+	// function's current declarations are its pool's.
+	Declared Declared
 }
 
-// Background reports whether the function is a background function (-background suffix):
-// the client gets 202 at once and the result is ignored.
+// Background reports whether the function is a background function by its name
+// (-background suffix): the client gets 202 at once and the result is ignored.
+// config.background (Declared) makes one too.
 func (f *Function) Background() bool { return strings.HasSuffix(f.Name, "-background") }
 
 // Invocation is one call of a function.

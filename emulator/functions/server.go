@@ -162,6 +162,7 @@ func (s *Server) apply(ctx context.Context, d *Discovery, changed map[string]boo
 		seen[fn.Name] = true
 		p, ok := s.pools[fn.Name]
 		if ok && p.fn.Kind == fn.Kind && p.fn.Entry == fn.Entry {
+			p.setDeclared(fn.Declared)
 			if s.touches(p, changed) {
 				build = append(build, p)
 			}
@@ -457,7 +458,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeAnswer(w, functionErrorAnswer(http.StatusInternalServerError, "InternalError", err.Error(), nil))
 		return
 	}
-	if p.fn.Background() {
+	if p.background() {
 		w.WriteHeader(http.StatusAccepted)
 		go s.background(r.Context(), c)
 		return

@@ -16,6 +16,9 @@ type Status struct {
 	LastBuildAt *time.Time `json:"last_build_at,omitempty"`
 	LastBuildMS float64    `json:"last_build_ms,omitempty"`
 	LastError   string     `json:"last_error,omitempty"`
+	// Events are the identity events its default export handles (identity_signup, ...).
+	Events     []string `json:"events,omitempty"`
+	Background bool     `json:"background,omitempty"`
 }
 
 // List describes every function, by name.
@@ -28,6 +31,7 @@ func (s *Server) List() []Status {
 		st := Status{
 			Name: p.fn.Name, Runtime: p.fn.Kind, Source: rel(s.opts.SiteDir, p.fn.Entry),
 			Instances: len(p.idle) + p.running, Running: p.running, LastError: p.lastError,
+			Events: p.declared.Events, Background: p.fn.Background() || p.declared.Background,
 		}
 		switch {
 		case p.building != nil:

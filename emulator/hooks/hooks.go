@@ -48,7 +48,20 @@ type Functions interface {
 	// InvokeHook sends the hook request to the function and answers as Netlify's edge
 	// answers GoTrue: a status, headers and body; an error only when ctx ended.
 	InvokeHook(ctx context.Context, name string, header http.Header, body []byte) (int, http.Header, []byte, error)
+	// Subscribers are the functions whose default export handles an event (typed
+	// handlers: userSignup for identity_signup), in the order they are called.
+	Subscribers(netlifyEvent string) []string
 }
+
+// Deny profiles: what the end user gets when a typed handler calls event.deny().
+const (
+	// DenyDocumented is what Netlify documents to its users (the types of
+	// @netlify/functions and its Identity guidance): 401 at once, the chain ends.
+	DenyDocumented = "documented"
+	// DenyGoTrue is what public GoTrue's code does with any 401: it is retried like any
+	// failure, then the operation fails 422 "Failed to handle signup webhook".
+	DenyGoTrue = "gotrue"
+)
 
 // Dispatcher implements identity.Hooks: the outgoing webhook when one is set,
 // otherwise the identity-{event} functions (and their -background variants), signed
@@ -66,12 +79,15 @@ type Dispatcher struct {
 	Profile string
 	// Skipped hears about a function hook the 2024 profile did not call.
 	Skipped func(event identity.Event, function, provider string)
+	// Deny is DenyDocumented (or "") or DenyGoTrue.
+	Deny string
 }
 
 // target is one place an event goes.
 type target struct {
 	kind     journal.Kind
 	function string // for function hooks
+	typed    bool   // the function's default export handles the event: its 401 is a deny
 	url      string // for the webhook
 	secret   string
 }
@@ -129,17 +145,35 @@ func (d *Dispatcher) targets(ctx context.Context, event identity.Event) []target
 	if d.Functions == nil || !ok {
 		return nil
 	}
-	var out []target
+	// The identity-{event} functions first, as before typed handlers existed, then every
+	// other function whose default export handles the event, by name.
+	subscribers := d.Functions.Subscribers(rule.NetlifyEvent)
+	typed := map[string]bool{}
+	for _, name := range subscribers {
+		typed[name] = true
+	}
+	var names []string
 	for _, name := range rule.Functions() {
 		if d.Functions.Has(name) {
-			if provider := identity.ExternalProvider(ctx); provider != "" && d.Profile == "2024" {
-				if d.Skipped != nil {
-					d.Skipped(event, name, provider)
-				}
-				continue
-			}
-			out = append(out, d.functionTarget(name))
+			names = append(names, name)
 		}
+	}
+	for _, name := range subscribers {
+		if name != rule.Function && name != rule.Function+identity.BackgroundSuffix {
+			names = append(names, name)
+		}
+	}
+	var out []target
+	for _, name := range names {
+		if provider := identity.ExternalProvider(ctx); provider != "" && d.Profile == "2024" {
+			if d.Skipped != nil {
+				d.Skipped(event, name, provider)
+			}
+			continue
+		}
+		t := d.functionTarget(name)
+		t.typed = typed[name]
+		out = append(out, t)
 	}
 	return out
 }
@@ -190,10 +224,16 @@ func (d *Dispatcher) deliver(ctx context.Context, event identity.Event, t target
 			return nil, err
 		case passes(status):
 			return parseAnswer(payload)
+		case t.typed && status == http.StatusUnauthorized && d.Deny != DenyGoTrue:
+			return nil, identity.HookError(http.StatusUnauthorized, DeniedMessage, nil)
 		}
 	}
 	return nil, identity.HookError(http.StatusUnprocessableEntity, "Failed to handle signup webhook", nil)
 }
+
+// DeniedMessage is the error message the end user gets when a typed handler denies
+// (under DenyDocumented). Netlify does not publish it; this one says what happened.
+const DeniedMessage = "Denied by an identity event handler"
 
 // passes reports a status that lets the operation go on.
 func passes(status int) bool {

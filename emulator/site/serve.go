@@ -36,6 +36,9 @@ type ServeSettings struct {
 	HookAttempts  int
 	HookTimeout   time.Duration
 	GoTrueProfile string
+	// DenyProfile is what a typed handler's event.deny() does to the end user's request:
+	// hooks.DenyDocumented (401) or hooks.DenyGoTrue (retried, then 422).
+	DenyProfile string
 	// WidgetSetup points netlify-identity-widget on served pages at this server.
 	WidgetSetup bool
 
@@ -62,6 +65,7 @@ func DefaultServeSettings() ServeSettings {
 		Host: devapi.DefaultHost, Port: devapi.DefaultPort, DB: ":memory:",
 		BcryptCost: identity.DefaultBcryptCost, WebhookEvents: []string{"validate", "signup", "login"},
 		HookAttempts: identity.HookAttempts, HookTimeout: identity.HookTimeout, GoTrueProfile: "current",
+		DenyProfile:     hooks.DenyDocumented,
 		FunctionTimeout: functions.DefaultTimeout, FunctionConcurrency: functions.DefaultConcurrency,
 		DebugPort: devserver.DefaultDebugPort, InspectPort: devserver.DefaultInspectPort, Debugger: "delve",
 		WidgetSetup: true,
@@ -122,6 +126,9 @@ func (s *Site) Settle(set *ServeSettings, given func(flag string) bool) error {
 	if id.GoTrueProfile != nil && take("gotrue-profile") {
 		set.GoTrueProfile = *id.GoTrueProfile
 	}
+	if id.DenyProfile != nil && take("deny-profile") {
+		set.DenyProfile = *id.DenyProfile
+	}
 	if id.WebhookURL != nil && take("webhook-url") {
 		set.WebhookURL = *id.WebhookURL
 	}
@@ -143,6 +150,9 @@ func (o *ServeSettings) validate() error {
 	}
 	if o.GoTrueProfile != "current" && o.GoTrueProfile != "2024" {
 		return fmt.Errorf("--gotrue-profile %q: use current (GoTrue since March 2026) or 2024", o.GoTrueProfile)
+	}
+	if o.DenyProfile != hooks.DenyDocumented && o.DenyProfile != hooks.DenyGoTrue {
+		return fmt.Errorf("--deny-profile %q: use documented (event.deny() answers the user 401, as Netlify documents) or gotrue (retried, then 422, as public GoTrue's code does)", o.DenyProfile)
 	}
 	if o.Debugger != "delve" && o.Debugger != "dlv" {
 		return fmt.Errorf("--debugger %q: use delve (built into dev) or dlv (the dlv on PATH)", o.Debugger)
@@ -217,7 +227,7 @@ func (s *Site) Serve(ctx context.Context, set ServeSettings, log *term.Logger) (
 		Host: set.Host, AllowedHosts: set.AllowHosts, Port: set.Port, SiteURL: set.SiteURL, JWTSecret: set.JWTSecret, DB: set.DB,
 		Autoconfirm: set.Autoconfirm, DisableSignup: set.DisableSignup, External: set.External,
 		BcryptCost: set.BcryptCost, Version: set.Version, Log: log,
-		HookAttempts: set.HookAttempts, HookTimeout: set.HookTimeout, GoTrueProfile: set.GoTrueProfile,
+		HookAttempts: set.HookAttempts, HookTimeout: set.HookTimeout, GoTrueProfile: set.GoTrueProfile, DenyProfile: set.DenyProfile,
 		Debug: set.Debug, DebugPort: set.DebugPort, InspectPort: set.InspectPort, DebugWait: set.DebugWait, Debugger: set.Debugger,
 	}
 	if set.WebhookURL != "" {

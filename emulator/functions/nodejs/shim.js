@@ -440,6 +440,130 @@ async function runV2(handler, req) {
   await Promise.all(waits);
 }
 
+// ---- typed identity event handlers: export default { userSignup(event) { ... } } ----------
+//
+// As production's bootstrap dispatches them: a request whose X-Netlify-Event names an event
+// the default-export object handles calls that method with only the event ({user, deny});
+// any other request goes to its fetch method. The handler runs inside the invocation's
+// store, so Netlify.context and netlifyIdentityContext work there too.
+
+const EVENT_METHODS = {
+  identity_validate: 'userValidate',
+  identity_signup: 'userSignup',
+  identity_login: 'userLogin',
+  identity_usermodified: 'userModified',
+  identity_userdeleted: 'userDeleted',
+};
+
+function isEventObject(value) {
+  if (!value || typeof value !== 'object') return false;
+  if (typeof value.fetch === 'function') return true;
+  return Object.values(EVENT_METHODS).some((m) => typeof value[m] === 'function');
+}
+
+function objectHandler(obj) {
+  return (request, context) => {
+    const event = request.headers.get('x-netlify-event');
+    const method = event && Object.hasOwn(EVENT_METHODS, event) ? EVENT_METHODS[event] : '';
+    if (method && typeof obj[method] === 'function') return runEvent(obj, method, event, request);
+    if (typeof obj.fetch === 'function') return obj.fetch(request, context);
+    const handled = Object.values(EVENT_METHODS).filter((m) => typeof obj[m] === 'function');
+    throw new Error(
+      `${functionName} handles only identity events (${handled.join(', ')}) and this request is not one ` +
+        `(X-Netlify-Event: ${event || 'none'}); add a fetch(request, context) method to answer other requests`,
+    );
+  };
+}
+
+// The fields of production's camelCase user that are strings when present and set.
+const OPTIONAL_TIMES = [
+  ['confirmedAt', 'confirmed_at'],
+  ['createdAt', 'created_at'],
+  ['updatedAt', 'updated_at'],
+  ['invitedAt', 'invited_at'],
+  ['confirmationSentAt', 'confirmation_sent_at'],
+  ['recoverySentAt', 'recovery_sent_at'],
+  ['emailChangeSentAt', 'email_change_sent_at'],
+  ['lastSignInAt', 'last_sign_in_at'],
+];
+
+function nonEmpty(v) {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function isMap(v) {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+// camelUser is the event's user from GoTrue's: aud is dropped, the well-known metadata
+// fields are lifted to the top.
+function camelUser(u) {
+  const app = isMap(u.app_metadata) ? u.app_metadata : {};
+  const meta = isMap(u.user_metadata) ? u.user_metadata : {};
+  const user = { id: u.id, email: u.email };
+  for (const [camel, snake] of OPTIONAL_TIMES) user[camel] = nonEmpty(u[snake]);
+  user.role = nonEmpty(u.role);
+  user.provider = nonEmpty(app.provider);
+  user.name = nonEmpty(meta.full_name) ?? nonEmpty(meta.name);
+  user.pictureUrl = nonEmpty(meta.avatar_url);
+  user.roles = Array.isArray(app.roles) && app.roles.every((r) => typeof r === 'string') ? [...app.roles] : undefined;
+  user.pendingEmail = nonEmpty(u.new_email);
+  user.userMetadata = { ...meta };
+  user.appMetadata = { ...app };
+  return user;
+}
+
+// snakeUser is a returned user in GoTrue's shape: the top-level roles, provider, name and
+// pictureUrl win over the same fields in the maps.
+function snakeUser(u) {
+  const app = { ...(isMap(u.appMetadata) ? u.appMetadata : {}) };
+  const meta = { ...(isMap(u.userMetadata) ? u.userMetadata : {}) };
+  if (u.provider !== undefined) app.provider = u.provider;
+  if (u.roles !== undefined) app.roles = u.roles;
+  if (u.name !== undefined) meta.full_name = u.name;
+  if (u.pictureUrl !== undefined) meta.avatar_url = u.pictureUrl;
+  const out = { id: u.id, email: u.email };
+  for (const [camel, snake] of OPTIONAL_TIMES) if (u[camel] !== undefined) out[snake] = u[camel];
+  if (u.role !== undefined) out.role = u.role;
+  if (u.pendingEmail !== undefined) out.new_email = u.pendingEmail;
+  out.app_metadata = app;
+  out.user_metadata = meta;
+  return out;
+}
+
+function eventPayloadProblem(payload) {
+  if (!isMap(payload)) return 'the body is not a JSON object';
+  if (!isMap(payload.user)) return 'user is missing';
+  for (const field of ['id', 'email', 'created_at']) {
+    if (typeof payload.user[field] !== 'string') return `user.${field} is not a string`;
+  }
+  return '';
+}
+
+async function runEvent(obj, method, event, request) {
+  let payload;
+  try {
+    payload = JSON.parse(await request.text());
+  } catch {
+    return Response.json({ error: 'Failed to parse event payload as JSON' }, { status: 400 });
+  }
+  const problem = eventPayloadProblem(payload);
+  if (problem) return Response.json({ error: `Invalid event payload for "${event}": ${problem}` }, { status: 400 });
+  let denied = false;
+  const arg = { user: camelUser(payload.user) };
+  if (method !== 'userDeleted') {
+    arg.deny = () => {
+      denied = true;
+      return undefined;
+    };
+  }
+  const result = await obj[method](arg);
+  if (method === 'userDeleted') return new Response(null, { status: 200 });
+  if (denied) return new Response(null, { status: 401 });
+  if (isMap(result) && isMap(result.user)) return Response.json(snakeUser(result.user));
+  return new Response(null, { status: 200 });
+}
+
 // ---- requests --------------------------------------------------------------------------
 
 let run = null; // (req) => Promise, once the bundle is loaded
@@ -523,12 +647,17 @@ function load() {
     const handler = mod.default;
     run = (req) => runV2(handler, req);
     send('R', 'v2');
+  } else if (mod && isEventObject(mod.default)) {
+    const handler = objectHandler(mod.default);
+    run = (req) => runV2(handler, req);
+    send('R', 'v2');
   } else {
     sendJSON('E', {
       type: 'Error',
       message:
         `${functionName} exports no function to call: export "handler" (a Lambda-compatible function) ` +
-        'or a default function taking a Request (Netlify Functions v2)',
+        'or a default function taking a Request (Netlify Functions v2), ' +
+        'or a default object with identity event handlers (userSignup, userLogin, ...) or fetch',
       stack: [],
     });
   }

@@ -103,7 +103,7 @@ const (
 	qRevokeRefreshToken = "UPDATE refresh_tokens SET revoked = 1 WHERE id = ?"
 	qInsertMail         = `INSERT INTO mail (id, recipient, kind, subject, token, link, text_body, html_body, created_at)
 		VALUES (?,?,?,?,?,?,?,?,?)`
-	qInsertAudit   = "INSERT INTO audit_log (id, payload, created_at) VALUES (?,?,?)"
+	qInsertAudit = "INSERT INTO audit_log (id, payload, created_at) VALUES (?,?,?)"
 )
 
 var preparedQueries = []string{

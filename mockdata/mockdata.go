@@ -36,6 +36,11 @@ var Events = func() []identity.Event {
 
 // ParseEvent accepts "identity-signup", "signup" or "identity_signup".
 func ParseEvent(name string) (identity.Event, error) {
+	for _, r := range identity.Events {
+		if name == r.Method {
+			return r.Event, nil
+		}
+	}
 	n := strings.TrimPrefix(strings.TrimPrefix(name, "identity-"), "identity_")
 	n = strings.TrimSuffix(n, "-background")
 	for _, e := range Events {
@@ -43,7 +48,7 @@ func ParseEvent(name string) (identity.Event, error) {
 			return e, nil
 		}
 	}
-	return "", fmt.Errorf("%q is not an identity event: use identity-validate, identity-signup, identity-login, identity-usermodified or identity-userdeleted", name)
+	return "", fmt.Errorf("%q is not an identity event: use identity-validate, identity-signup, identity-login, identity-usermodified or identity-userdeleted (or a typed handler's name: userValidate, userSignup, userLogin, userModified, userDeleted)", name)
 }
 
 type gen struct {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+
+	"github.com/identity-dev/dev/emulator/payload"
 )
 
 // completeFunctions completes the names of the site's functions (the site in --dir,
@@ -20,6 +22,9 @@ func completeFunctions(f *factory, dir, functionsFlag *string) func(*cobra.Comma
 		for _, fn := range fns {
 			names = append(names, fn.Name+"\t"+string(fn.Kind))
 		}
+		for _, m := range typedMethods() {
+			names = append(names, m+"\tevery function that receives it")
+		}
 		return names, cobra.ShellCompDirectiveNoFileComp
 	}
 }
@@ -27,4 +32,10 @@ func completeFunctions(f *factory, dir, functionsFlag *string) func(*cobra.Comma
 // completeFixed completes a flag from a fixed list.
 func completeFixed(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp)
+}
+
+// typedMethods are the methods of typed identity handlers, which dev invoke and dev
+// payload take as names.
+func typedMethods() []string {
+	return payload.Methods()
 }

@@ -37,11 +37,17 @@ func newCmdInvoke(f *factory, runF func(context.Context, *InvokeOptions) error) 
 	o := &InvokeOptions{IO: f.IO, open: f.OpenSite}
 	cmd := &cobra.Command{
 		Use:   "invoke NAME",
-		Short: "Invoke one function once and print its answer (identity-* names get production's hook request)",
+		Short: "Invoke one function once and print its answer (identity-* names and typed handlers get production's hook request)",
 		Long: `invoke runs one function once and prints its answer. identity-* functions get the request
 production sends (body {"event","instance_id","user"}, X-Netlify-Event, X-Webhook-Signature) with a
 user for that event's moment, and the answer is read as production reads it: pass or block, the
 attempts, and the user before and after.
+
+A function whose default export has typed handlers (export default { userSignup(event) {...} })
+gets the same request for the event it handles (--event picks one when it handles several). NAME may
+also be a typed handler's method (userValidate, userSignup, userLogin, userModified, userDeleted): the
+event then goes to every function that receives it, in production's order, each seeing the answers
+before it, as a real signup or login would.
 
 With --url, or when a dev serve runs for this site (it leaves .netlify/dev/servers/PID.json), the
 invocation goes through that server: it is journaled and --as names one of its users. Otherwise the
@@ -54,6 +60,8 @@ The exit status is 1 when the function failed or production would block the oper
 		Example: `  dev invoke identity-signup                         # production's signup hook request
   dev invoke identity-signup --email ann@example.com --provider github
   dev invoke identity-validate --payload p.json      # a payload from dev payload or dev events show --json
+  dev invoke userSignup --email ann@example.com       # every function that receives signup, in order
+  dev invoke identity --event userLogin               # identity.mts's userLogin handler
   dev invoke hello --method POST --body '{"a":1}' --as ann@example.com`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -77,6 +85,8 @@ The exit status is 1 when the function failed or production would block the oper
 	fl.DurationVar(&o.Settings.Timeout, "timeout", site.DefaultServeSettings().FunctionTimeout, "the function's time limit (hooks: 5s per attempt, as production)")
 	addMockFlags(cmd, &o.Req.Mock)
 	cmd.RegisterFlagCompletionFunc("method", completeFixed("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
+	fl.StringVar(&o.Req.Event, "event", "", "typed handlers: the event to send a function that handles several (userSignup, userLogin, ...)")
+	cmd.RegisterFlagCompletionFunc("event", completeFixed(typedMethods()...))
 	fl.StringVar(&o.Req.Method, "method", "", "plain functions: the HTTP method (GET, or POST with --body)")
 	fl.StringVar(&o.Req.Path, "path", "", "plain functions: a path after /.netlify/functions/NAME")
 	fl.StringSliceVar(&o.Query, "query", nil, "plain functions: a query parameter, name=value (repeatable)")
@@ -171,7 +181,7 @@ func printResult(w io.Writer, r *devapi.InvokeResult) {
 		fmt.Fprintf(w, "%s\n", r.Request.Body)
 	}
 	for _, a := range r.Attempts {
-		printAttempt(w, a)
+		printAttempt(w, a, a.Function != r.Function)
 	}
 	if len(r.Attempts) == 0 && r.Response != nil {
 		fmt.Fprintf(w, "\n< %d  (%.1f ms)\n", r.Response.Status, r.DurationMS)
@@ -198,8 +208,12 @@ func printResult(w io.Writer, r *devapi.InvokeResult) {
 	}
 }
 
-func printAttempt(w io.Writer, a *devapi.Entry) {
-	fmt.Fprintf(w, "\n< attempt %d of %d: %s", a.Attempt, a.Attempts, a.Outcome)
+func printAttempt(w io.Writer, a *devapi.Entry, chain bool) {
+	fmt.Fprintf(w, "\n< ")
+	if chain {
+		fmt.Fprintf(w, "%s ", a.Function)
+	}
+	fmt.Fprintf(w, "attempt %d of %d: %s", a.Attempt, a.Attempts, a.Outcome)
 	if a.Response != nil {
 		fmt.Fprintf(w, " %d", a.Response.Status)
 	}

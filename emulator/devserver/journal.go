@@ -208,6 +208,10 @@ func (n *notes) explain(e *journal.Entry) []string {
 		return out
 	}
 	switch e.Outcome {
+	case journal.OutcomeDeny:
+		if n.once("deny:" + who) {
+			out = append(out, fmt.Sprintf("%s called event.deny(): the %s is refused at once, not retried, and the client gets 401 (as Netlify documents; --deny-profile gotrue gives public GoTrue's retries and 422)", who, operationOf(rule, e.Event)))
+		}
 	case journal.OutcomeReject:
 		out = append(out, n.retried(who, e)...)
 		if e.Attempt == e.Attempts && n.once("reject:"+who) {

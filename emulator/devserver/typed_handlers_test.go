@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/identity-dev/dev/emulator/devapi"
 	"github.com/identity-dev/dev/emulator/hooks"
 	"github.com/identity-dev/dev/emulator/identity"
 	"github.com/identity-dev/dev/emulator/journal"
@@ -89,12 +90,19 @@ func TestTypedHandlers(t *testing.T) {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
 		got := srv.events(t, "kind=hook&user=deny@typed.test")
-		if len(got) != 1 || got[0].Function != "identity" || got[0].Outcome != journal.OutcomeReject || got[0].Response.Status != 401 {
+		if len(got) != 1 || got[0].Function != "identity" || got[0].Outcome != journal.OutcomeDeny || got[0].Response.Status != 401 {
 			t.Fatalf("journal %+v", got)
 		}
 		list := srv.do(t, "GET", srv.identityURL("/admin/users?filter=deny"), "", "Authorization: Bearer "+admin)
 		if !strings.Contains(string(list.Body), `"users":[]`) {
 			t.Fatalf("denied user exists: %s", list.Body)
+		}
+		// Replayed from the journal, re-signed: denied again.
+		var replay devapi.Replay
+		r = srv.do(t, "POST", srv.URL()+"/.netlify/dev/api/events/"+got[0].ID+"/replay", "{}", "Content-Type: application/json")
+		r.json(t, &replay)
+		if r.Status != 200 || replay.New == nil || replay.New.Outcome != journal.OutcomeDeny || replay.New.Function != "identity" || replay.New.ReplayOf != got[0].ID {
+			t.Fatalf("replay %d %s", r.Status, r.Body)
 		}
 	})
 

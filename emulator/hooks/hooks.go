@@ -107,12 +107,22 @@ func (d *Dispatcher) Trigger(ctx context.Context, event identity.Event, user *id
 	if len(targets) == 0 {
 		return nil, nil
 	}
+	return d.chain(ctx, event, targets, user, nil)
+}
+
+// chain delivers event to targets in turn; the first failure ends it, and a later
+// target sees the user as the earlier ones changed it. The first gets body when it is
+// given, the others (and the first without it) GoTrue's body for the user.
+func (d *Dispatcher) chain(ctx context.Context, event identity.Event, targets []target, user *identity.User, body []byte) (*identity.HookResult, error) {
 	var merged *identity.HookResult
 	u := user.Clone()
-	for _, t := range targets {
-		body, err := json.Marshal(identity.HookBody{Event: event, InstanceID: d.InstanceID, User: u})
-		if err != nil {
-			return nil, fmt.Errorf("encode %s hook body: %w", event, err)
+	for i, t := range targets {
+		if i > 0 || body == nil {
+			var err error
+			body, err = json.Marshal(identity.HookBody{Event: event, InstanceID: d.InstanceID, User: u})
+			if err != nil {
+				return nil, fmt.Errorf("encode %s hook body: %w", event, err)
+			}
 		}
 		res, err := d.deliver(ctx, event, t, u, body)
 		if err != nil {
@@ -148,10 +158,6 @@ func (d *Dispatcher) targets(ctx context.Context, event identity.Event) []target
 	// The identity-{event} functions first, as before typed handlers existed, then every
 	// other function whose default export handles the event, by name.
 	subscribers := d.Functions.Subscribers(rule.NetlifyEvent)
-	typed := map[string]bool{}
-	for _, name := range subscribers {
-		typed[name] = true
-	}
 	var names []string
 	for _, name := range rule.Functions() {
 		if d.Functions.Has(name) {
@@ -171,9 +177,7 @@ func (d *Dispatcher) targets(ctx context.Context, event identity.Event) []target
 			}
 			continue
 		}
-		t := d.functionTarget(name)
-		t.typed = typed[name]
-		out = append(out, t)
+		out = append(out, d.functionTarget(name, event))
 	}
 	return out
 }
@@ -224,7 +228,7 @@ func (d *Dispatcher) deliver(ctx context.Context, event identity.Event, t target
 			return nil, err
 		case passes(status):
 			return parseAnswer(payload)
-		case t.typed && status == http.StatusUnauthorized && d.Deny != DenyGoTrue:
+		case d.denies(t, status):
 			return nil, identity.HookError(http.StatusUnauthorized, DeniedMessage, nil)
 		}
 	}
@@ -234,6 +238,12 @@ func (d *Dispatcher) deliver(ctx context.Context, event identity.Event, t target
 // DeniedMessage is the error message the end user gets when a typed handler denies
 // (under DenyDocumented). Netlify does not publish it; this one says what happened.
 const DeniedMessage = "Denied by an identity event handler"
+
+// denies reports a typed handler's event.deny() (a 401 from a typed target) under the
+// documented profile.
+func (d *Dispatcher) denies(t target, status int) bool {
+	return t.typed && status == http.StatusUnauthorized && d.Deny != DenyGoTrue
+}
 
 // passes reports a status that lets the operation go on.
 func passes(status int) bool {
@@ -342,6 +352,8 @@ func (d *Dispatcher) record(event identity.Event, t target, user *identity.User,
 		}
 	case passes(status):
 		e.Outcome = journal.OutcomePass
+	case d.denies(t, status):
+		e.Outcome = journal.OutcomeDeny
 	default:
 		e.Outcome = journal.OutcomeReject
 	}
@@ -366,8 +378,15 @@ func parseAnswer(payload []byte) (*identity.HookResult, error) {
 }
 
 // functionTarget is the function hook target for the function name.
-func (d *Dispatcher) functionTarget(name string) target {
-	return target{kind: journal.KindHook, function: name, url: functionsPrefix + name, secret: d.Secret}
+// A function whose default export handles the event is a typed target.
+func (d *Dispatcher) functionTarget(name string, event identity.Event) target {
+	t := target{kind: journal.KindHook, function: name, url: functionsPrefix + name, secret: d.Secret}
+	if rule, ok := identity.RuleOf(event); ok && d.Functions != nil {
+		for _, sub := range d.Functions.Subscribers(rule.NetlifyEvent) {
+			t.typed = t.typed || sub == name
+		}
+	}
+	return t
 }
 
 // Replay sends a journaled hook or webhook request again, once, re-signed with a new
@@ -380,12 +399,12 @@ func (d *Dispatcher) Replay(ctx context.Context, old *journal.Entry, function st
 		if d.Functions == nil || !d.Functions.Has(function) {
 			return nil, fmt.Errorf("no function %q to replay to", function)
 		}
-		t = d.functionTarget(function)
+		t = d.functionTarget(function, identity.Event(old.Event))
 	case old.Kind == journal.KindHook:
 		if d.Functions == nil || !d.Functions.Has(old.Function) {
 			return nil, fmt.Errorf("function %q is gone; replay to another with --function", old.Function)
 		}
-		t.secret = d.Secret
+		t = d.functionTarget(old.Function, identity.Event(old.Event))
 	case old.Kind == journal.KindWebhook:
 		if d.Webhook != nil && d.Webhook.URL == old.Target {
 			t.secret = d.Webhook.Secret
@@ -431,6 +450,29 @@ func (d *Dispatcher) DeliverTo(ctx context.Context, function string, event ident
 			d.Record(e)
 		}
 	}
-	res, err := d2.deliver(ctx, event, d.functionTarget(function), user, body)
+	res, err := d2.deliver(ctx, event, d.functionTarget(function, event), user, body)
+	return attempts, res, err
+}
+
+// DeliverAll delivers an identity event as production would to every function that
+// receives it (the identity-{event} functions, then the typed subscribers), in order,
+// each seeing the answers before it: the first gets body, the others GoTrue's body for
+// the user as it then is. The outgoing webhook is left out. Every attempt is recorded
+// and returned; the error is the first failure, as the client would get it.
+func (d *Dispatcher) DeliverAll(ctx context.Context, event identity.Event, user *identity.User, body []byte) ([]*journal.Entry, *identity.HookResult, error) {
+	var attempts []*journal.Entry
+	d2 := *d
+	d2.Webhook = nil
+	d2.Record = func(e *journal.Entry) {
+		attempts = append(attempts, e)
+		if d.Record != nil {
+			d.Record(e)
+		}
+	}
+	targets := d2.targets(ctx, event)
+	if len(targets) == 0 {
+		return nil, nil, fmt.Errorf("no function receives %s", event)
+	}
+	res, err := d2.chain(ctx, event, targets, user, body)
 	return attempts, res, err
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/identity-dev/dev/emulator/functions"
 	"github.com/identity-dev/dev/emulator/identity"
 	"github.com/identity-dev/dev/emulator/tokens"
 )
@@ -164,5 +165,18 @@ func TestOnlySubscribedEventsAreSent(t *testing.T) {
 	}
 	if calls != 0 {
 		t.Fatalf("%d deliveries for unsubscribed events", calls)
+	}
+}
+
+// The method names of typed handlers are said twice, in identity's rule table and in
+// functions (which reads them from source and does not import identity): they agree.
+func TestTypedMethodsAgree(t *testing.T) {
+	for _, r := range identity.Events {
+		if got := functions.EventMethods[r.Method]; got != r.NetlifyEvent {
+			t.Errorf("%s: functions maps %s to %q, identity to %q", r.Event, r.Method, got, r.NetlifyEvent)
+		}
+	}
+	if len(functions.EventMethods) != len(identity.Events) {
+		t.Errorf("functions knows %d methods, identity %d events", len(functions.EventMethods), len(identity.Events))
 	}
 }

@@ -34,6 +34,9 @@ type EventRule struct {
 	Function string
 	// NetlifyEvent is the X-Netlify-Event header of the event's hook requests.
 	NetlifyEvent string
+	// Method is the method of a function's default-export object that handles the
+	// event (typed handlers, @netlify/functions 5.2 and later).
+	Method string
 	// Blocking events are sent before the change is saved: a failed hook refuses the
 	// operation. The others are sent after it, and their failures are only logged.
 	Blocking bool
@@ -45,11 +48,11 @@ type EventRule struct {
 
 // Events are the identity events and their rules: the one place that says them.
 var Events = []EventRule{
-	{Event: EventValidate, Function: "identity-validate", NetlifyEvent: "identity_validate", Blocking: true, Operation: "signup", Answered: true},
-	{Event: EventSignup, Function: "identity-signup", NetlifyEvent: "identity_signup", Blocking: true, Operation: "confirmation", Answered: true},
-	{Event: EventLogin, Function: "identity-login", NetlifyEvent: "identity_login", Blocking: true, Operation: "login", Answered: true},
-	{Event: EventUserModified, Function: "identity-usermodified", NetlifyEvent: "identity_usermodified", Operation: "user update", Answered: true},
-	{Event: EventUserDeleted, Function: "identity-userdeleted", NetlifyEvent: "identity_userdeleted", Operation: "user deletion"},
+	{Event: EventValidate, Function: "identity-validate", NetlifyEvent: "identity_validate", Method: "userValidate", Blocking: true, Operation: "signup", Answered: true},
+	{Event: EventSignup, Function: "identity-signup", NetlifyEvent: "identity_signup", Method: "userSignup", Blocking: true, Operation: "confirmation", Answered: true},
+	{Event: EventLogin, Function: "identity-login", NetlifyEvent: "identity_login", Method: "userLogin", Blocking: true, Operation: "login", Answered: true},
+	{Event: EventUserModified, Function: "identity-usermodified", NetlifyEvent: "identity_usermodified", Method: "userModified", Operation: "user update", Answered: true},
+	{Event: EventUserDeleted, Function: "identity-userdeleted", NetlifyEvent: "identity_userdeleted", Method: "userDeleted", Operation: "user deletion"},
 }
 
 // RuleOf is the rule of an event; false for an event GoTrue does not send.

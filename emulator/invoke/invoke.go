@@ -30,6 +30,9 @@ type Request struct {
 	Headers  []string         `json:"headers,omitempty"` // "Name: value"
 	Body     string           `json:"body,omitempty"`
 	As       string           `json:"as,omitempty"` // an email: the request carries that user's token
+	// Event picks the identity event for a function with typed handlers that handles
+	// several: a method name (userSignup) or an event (signup, identity_signup).
+	Event string `json:"event,omitempty"`
 }
 
 // Env is where the function runs: dev serve's, or one made for a single invocation.
@@ -87,25 +90,114 @@ func (r *Result) ExitCode() int {
 }
 
 // Run invokes the function once (for identity events: with production's attempts).
+//
+// NAME is a function, or a typed handler's method (userSignup): then the event goes,
+// as production sends it, to every function that receives it, in production's order.
 func Run(ctx context.Context, env Env, req Request) (*Result, error) {
 	if !env.Functions.Has(req.Function) {
+		if rule, ok := ruleOfMethod(req.Function); ok {
+			return runChain(ctx, env, req, rule)
+		}
 		return nil, fmt.Errorf("no function %q in this site (dev serve's GET /.netlify/dev/api/functions lists them)", req.Function)
 	}
-	// A function that does not build is said to be so, with the build's output, before
-	// it is read as a function that refused or failed.
-	var be *functions.BuildError
-	if err := env.Functions.Built(ctx, req.Function); errors.As(err, &be) {
-		return nil, fmt.Errorf("%s does not build, so it was not run:\n%s", req.Function, strings.TrimSpace(be.Output))
-	} else if err != nil {
-		return nil, fmt.Errorf("build %s: %w", req.Function, err)
+	if err := built(ctx, env, req.Function); err != nil {
+		return nil, err
 	}
-	if event, ok := identity.EventOfFunction(req.Function); ok {
-		return runHook(ctx, env, req, event)
+	event, ok := identity.EventOfFunction(req.Function)
+	if declared, _ := env.Functions.DeclaredBy(req.Function); len(declared.Events) > 0 && (!ok || req.Event != "") {
+		var err error
+		if event, err = typedEvent(req, declared); err != nil {
+			return nil, err
+		}
+		ok = true
+	}
+	if ok {
+		return runHook(ctx, env, req, event, func(user *identity.User, body []byte) ([]*journal.Entry, *identity.HookResult, error) {
+			return env.Hooks.DeliverTo(ctx, req.Function, event, user, body)
+		})
 	}
 	return runHTTP(ctx, env, req)
 }
 
-func runHook(ctx context.Context, env Env, req Request, event identity.Event) (*Result, error) {
+// built waits for a function's build. A function that does not build is said to be so,
+// with the build's output, before it is read as a function that refused or failed.
+func built(ctx context.Context, env Env, name string) error {
+	var be *functions.BuildError
+	if err := env.Functions.Built(ctx, name); errors.As(err, &be) {
+		return fmt.Errorf("%s does not build, so it was not run:\n%s", name, strings.TrimSpace(be.Output))
+	} else if err != nil {
+		return fmt.Errorf("build %s: %w", name, err)
+	}
+	return nil
+}
+
+// ruleOfMethod is the rule of the event a typed handler's method handles.
+func ruleOfMethod(method string) (identity.EventRule, bool) {
+	for _, r := range identity.Events {
+		if r.Method == method {
+			return r, true
+		}
+	}
+	return identity.EventRule{}, false
+}
+
+// IsEventMethod reports a typed handler's method name (userSignup), which Run takes as
+// the name of every function that receives its event.
+func IsEventMethod(name string) bool {
+	_, ok := ruleOfMethod(name)
+	return ok
+}
+
+// typedEvent is the event to send to a function with typed handlers: --event's, or
+// the one it handles.
+func typedEvent(req Request, declared functions.Declared) (identity.Event, error) {
+	var methods []string
+	for _, r := range identity.Events {
+		if declared.Handles(r.NetlifyEvent) {
+			methods = append(methods, r.Method)
+		}
+	}
+	if req.Event == "" {
+		if len(methods) == 1 {
+			rule, _ := ruleOfMethod(methods[0])
+			return rule.Event, nil
+		}
+		return "", fmt.Errorf("%s handles %s: say which with --event", req.Function, strings.Join(methods, ", "))
+	}
+	event, err := mockdata.ParseEvent(req.Event)
+	if err != nil {
+		return "", fmt.Errorf("--event: %w", err)
+	}
+	rule, _ := identity.RuleOf(event)
+	if !declared.Handles(rule.NetlifyEvent) {
+		if _, legacy := identity.EventOfFunction(req.Function); !legacy {
+			return "", fmt.Errorf("%s does not handle %s: it handles %s", req.Function, rule.Method, strings.Join(methods, ", "))
+		}
+	}
+	return event, nil
+}
+
+// runChain sends an event to every function that receives it, as production does.
+func runChain(ctx context.Context, env Env, req Request, rule identity.EventRule) (*Result, error) {
+	if env.Hooks == nil {
+		return nil, fmt.Errorf("no functions to send %s to", rule.Method)
+	}
+	for _, name := range append(rule.Functions(), env.Functions.Subscribers(rule.NetlifyEvent)...) {
+		if env.Functions.Has(name) {
+			if err := built(ctx, env, name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return runHook(ctx, env, req, rule.Event, func(user *identity.User, body []byte) ([]*journal.Entry, *identity.HookResult, error) {
+		return env.Hooks.DeliverAll(ctx, rule.Event, user, body)
+	})
+}
+
+// deliverFunc sends the hook request and returns every attempt and the answer.
+type deliverFunc func(user *identity.User, body []byte) ([]*journal.Entry, *identity.HookResult, error)
+
+func runHook(ctx context.Context, env Env, req Request, event identity.Event, deliver deliverFunc) (*Result, error) {
 	res := &Result{Function: req.Function, Mode: env.Mode, Event: string(event), Warnings: []string{}, Changes: []string{}}
 	var p *hookPayload
 	var err error
@@ -125,7 +217,7 @@ func runHook(ctx context.Context, env Env, req Request, event identity.Event) (*
 	}
 	res.PayloadKind, res.Warnings = p.Kind, append(res.Warnings, p.Warnings...)
 	start := time.Now()
-	attempts, answer, err := env.Hooks.DeliverTo(ctx, req.Function, event, p.User, p.Body)
+	attempts, answer, err := deliver(p.User, p.Body)
 	res.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 	res.Attempts = attempts
 	if len(attempts) > 0 {

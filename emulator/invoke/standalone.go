@@ -36,7 +36,7 @@ func (s Standalone) Open(ctx context.Context) (Env, func(), error) {
 	signer := tokens.NewSigner(secret)
 	fns := functions.NewServer(functions.Options{
 		SiteDir: s.SiteDir, FunctionsDir: s.FunctionsDir, Runtimes: s.Runtimes, Env: s.Env, Timeout: s.Timeout,
-		Only: s.Function, Log: s.Log, SiteID: instance,
+		Only: s.only(), Log: s.Log, SiteID: instance,
 		Contexts: &functions.ClientContexts{Signer: signer, IdentityURL: "http://127.0.0.1:8888/.netlify/identity", SiteURL: "http://127.0.0.1:8888"},
 		BaseURL:  func() string { return "http://127.0.0.1:8888" },
 	})
@@ -59,4 +59,13 @@ func (s Standalone) Open(ctx context.Context) (Env, func(), error) {
 		},
 	}
 	return env, fns.Close, nil
+}
+
+// only is the one function to build: none for a typed handler's method (userSignup),
+// which runs every function that receives its event.
+func (s Standalone) only() string {
+	if _, ok := ruleOfMethod(s.Function); ok {
+		return ""
+	}
+	return s.Function
 }

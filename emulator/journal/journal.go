@@ -31,8 +31,9 @@ type Entry struct {
 	Attempts  int       `json:"attempts,omitempty"` // the attempts allowed
 	Request   Request   `json:"request"`
 	Response  *Response `json:"response,omitempty"`
-	// Outcome is, for a hook or webhook attempt, "pass" (200, 202 or 204), "reject"
-	// (another status), "timeout" or "error"; for a function call "ok" or "error".
+	// Outcome is, for a hook or webhook attempt, "pass" (200, 202 or 204), "deny" (a
+	// typed handler called event.deny()), "reject" (another status), "timeout" or
+	// "error"; for a function call "ok" or "error".
 	Outcome    string    `json:"outcome"`
 	Error      string    `json:"error,omitempty"`
 	DurationMS float64   `json:"duration_ms"`

@@ -6,6 +6,8 @@ const (
 	OutcomePass = "pass"
 	// A hook or webhook attempt answered another status.
 	OutcomeReject = "reject"
+	// A typed identity handler called event.deny(): the operation is refused at once.
+	OutcomeDeny = "deny"
 	// A hook or webhook attempt did not answer within its time limit.
 	OutcomeTimeout = "timeout"
 	// A function call answered (whatever its status).

@@ -33,6 +33,16 @@ func Names() []string {
 	return append(out, LambdaEvent)
 }
 
+// Methods are the methods of typed identity handlers (userSignup, ...), which name
+// their events as the identity-* names do.
+func Methods() []string {
+	var out []string
+	for _, r := range identity.Events {
+		out = append(out, r.Method)
+	}
+	return out
+}
+
 // Request is a plain function call to describe as a Lambda event.
 type Request struct {
 	Method  string

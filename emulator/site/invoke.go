@@ -58,7 +58,7 @@ func (s *Site) Invoke(ctx context.Context, req devapi.InvokeRequest, set InvokeS
 		return nil, err
 	}
 	defer closeFn()
-	if !ienv.Functions.Has(req.Function) {
+	if !ienv.Functions.Has(req.Function) && !invoke.IsEventMethod(req.Function) {
 		return nil, s.noFunction(req.Function, set.Functions)
 	}
 	return invoke.Run(ctx, ienv, req)

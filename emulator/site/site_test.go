@@ -48,3 +48,24 @@ func TestSettlePrecedence(t *testing.T) {
 		t.Fatalf("a bad event: %v", err)
 	}
 }
+
+func TestSettleDenyProfile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "netlify.toml"), []byte("[dev.identity]\ndeny_profile = \"gotrue\"\n"), 0o644)
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := DefaultServeSettings()
+	if set.DenyProfile != "documented" {
+		t.Fatalf("default deny profile %q", set.DenyProfile)
+	}
+	if err := s.Settle(&set, func(string) bool { return false }); err != nil || set.DenyProfile != "gotrue" {
+		t.Fatalf("from netlify.toml: %v %q", err, set.DenyProfile)
+	}
+	bad := DefaultServeSettings()
+	bad.DenyProfile = "422"
+	if err := s.Settle(&bad, func(flag string) bool { return flag == "deny-profile" }); err == nil || !strings.Contains(err.Error(), `--deny-profile "422": use documented`) {
+		t.Fatalf("a bad profile: %v", err)
+	}
+}

@@ -28,6 +28,14 @@ type siteHandler struct {
 }
 
 func (h *siteHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// A function's config.path comes before the rules and the site, as on Netlify;
+	// with preferStatic a file of the publish folder at the path wins.
+	if h.fns != nil {
+		if route, ok := h.fns.Route(r.Method, r.URL.Path); ok && !(route.PreferStatic && h.static != nil && h.static.exists(r.URL.Path)) {
+			h.fns.ServeRoute(w, r, route)
+			return
+		}
+	}
 	set, errs := h.rules.Set()
 	for _, err := range errs {
 		h.log.Event(term.KindServer, "rules", term.Warn, err.Error()+" (this rule is skipped; the others apply)", 0)

@@ -184,7 +184,7 @@ func TestTypedHandlers(t *testing.T) {
 		}
 		want := map[string]string{
 			"identity":        "identity_login,identity_signup,identity_userdeleted,identity_usermodified,identity_validate",
-			"identity-signup": "", "notify": "identity_signup (background)", "welcome": "identity_signup",
+			"identity-signup": "", "notify": "identity_signup (background)", "welcome": "identity_signup", "items": "", "pages": "",
 		}
 		if !reflect.DeepEqual(got, want) {
 			b, _ := json.Marshal(list)
@@ -206,5 +206,32 @@ func TestTypedHandlersDenyGoTrueProfile(t *testing.T) {
 	}
 	if got := srv.events(t, "kind=hook&user=deny@typed.test"); len(got) != 3 {
 		t.Fatalf("journal %+v", got)
+	}
+}
+
+// config.path: v2 functions served at their own paths, before the rules and the site.
+func TestConfigPath(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips running real JS functions")
+	}
+	srv, _ := startSite(t, "typed", Options{})
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		body         string
+	}{
+		{"GET", "/api/items/42", 200, `{"params":{"id":"42"},"path":"/api/items/42","method":"GET"}`},
+		{"POST", "/api/files/a/b.txt", 200, `{"params":{"0":"a/b.txt"},"path":"/api/files/a/b.txt","method":"POST"}`},
+		{"GET", "/api/items/secret", 404, ""},        // excludedPath; pages.mts excludes /api/* too
+		{"DELETE", "/api/items/42", 404, ""},         // not one of its methods
+		{"GET", "/about.txt", 200, "static about\n"}, // preferStatic: the file wins over pages.mts
+		{"GET", "/", 200, "<!doctype html><title>typed</title><p>static index</p>\n"},
+		{"GET", "/blog/hello", 200, "rendered /blog/hello"},
+		{"GET", "/.netlify/functions/items", 404, ""}, // not served at its default path
+	} {
+		r := srv.do(t, tc.method, srv.URL()+tc.path, "")
+		if r.Status != tc.status || (tc.body != "" && string(r.Body) != tc.body) {
+			t.Errorf("%s %s: %d %s, want %d %s", tc.method, tc.path, r.Status, r.Body, tc.status, tc.body)
+		}
 	}
 }

@@ -66,7 +66,7 @@ func (s *Server) v2Context(r *http.Request, requestID, baseURL string) json.RawM
 	ip, _ := json.Marshal(clientIP(r))
 	id, _ := json.Marshal(requestID)
 	origin, _ := json.Marshal(clientOrigin(r))
-	return json.RawMessage(s.v2Head + string(ip) + `,"params":{},"requestId":` + string(id) +
+	return json.RawMessage(s.v2Head + string(ip) + `,"params":` + string(paramsJSON(r)) + `,"requestId":` + string(id) +
 		`,"origin":` + string(origin) + `,"identityContext":` + string(s.identityContext(r)) + s.v2Tail)
 }
 

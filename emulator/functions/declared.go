@@ -3,6 +3,7 @@ package functions
 import (
 	"os"
 	"sort"
+	"strings"
 )
 
 // Declared is what a function's entry file declares about how it is called, read from
@@ -14,6 +15,15 @@ type Declared struct {
 	Events []string `json:"events,omitempty"`
 	// Background is config.background: the function is answered 202 at once.
 	Background bool `json:"background,omitempty"`
+	// Path is config.path: the URL paths the function is served at (URLPattern
+	// pathnames: /api/items/:id, /blog/*), instead of /.netlify/functions/NAME.
+	Path []string `json:"path,omitempty"`
+	// ExcludedPath is config.excludedPath: paths of Path it is not served at.
+	ExcludedPath []string `json:"excluded_path,omitempty"`
+	// Method is config.method: the only methods it is served for on its paths.
+	Method []string `json:"method,omitempty"`
+	// PreferStatic is config.preferStatic: a static file at the path wins.
+	PreferStatic bool `json:"prefer_static,omitempty"`
 }
 
 // Handles reports whether the function subscribes to an X-Netlify-Event.
@@ -87,23 +97,57 @@ func declaredIn(src []byte) Declared {
 			}
 			sort.Strings(d.Events)
 			if at, ok := keys["config"]; ok && !named && at < len(toks) && toks[at].is(tokPunct, "{") {
-				d.Background = backgroundIn(toks, at)
+				d.readConfig(toks, at)
 			}
 		case i+3 < len(toks) && (toks[i+1].is(tokIdent, "const") || toks[i+1].is(tokIdent, "let") || toks[i+1].is(tokIdent, "var")) &&
 			toks[i+2].is(tokIdent, "config"):
 			if obj := initializer(toks, i+3); obj >= 0 {
 				named = true
-				d.Background = backgroundIn(toks, obj)
+				d.readConfig(toks, obj)
 			}
 		}
 	}
 	return d
 }
 
-// backgroundIn reads `background: true` from the object literal at toks[obj].
-func backgroundIn(toks []token, obj int) bool {
-	at, ok := objectKeys(toks, obj)["background"]
+// readConfig reads a config object literal at toks[obj]: the keys whose values are
+// literals (a value computed at run time is not seen, as Netlify's build does not see it).
+func (d *Declared) readConfig(toks []token, obj int) {
+	keys := objectKeys(toks, obj)
+	d.Background = boolAt(toks, keys, "background")
+	d.PreferStatic = boolAt(toks, keys, "preferStatic")
+	d.Path = stringsAt(toks, keys, "path")
+	d.ExcludedPath = stringsAt(toks, keys, "excludedPath")
+	d.Method = stringsAt(toks, keys, "method")
+	for i, m := range d.Method {
+		d.Method[i] = strings.ToUpper(m)
+	}
+}
+
+func boolAt(toks []token, keys map[string]int, key string) bool {
+	at, ok := keys[key]
 	return ok && at < len(toks) && toks[at].is(tokIdent, "true")
+}
+
+// stringsAt reads a string literal, or an array of them, as the value of key.
+func stringsAt(toks []token, keys map[string]int, key string) []string {
+	at, ok := keys[key]
+	if !ok || at >= len(toks) {
+		return nil
+	}
+	if toks[at].kind == tokString {
+		return []string{toks[at].text}
+	}
+	if !toks[at].is(tokPunct, "[") {
+		return nil
+	}
+	var out []string
+	for j := at + 1; j < len(toks) && toks[j].depth > toks[at].depth; j++ {
+		if toks[j].kind == tokString && toks[j].depth == toks[at].depth+1 {
+			out = append(out, toks[j].text)
+		}
+	}
+	return out
 }
 
 // defaultObject is the index of the object literal an `export default` at toks[i]
@@ -205,9 +249,17 @@ func objectKeys(toks []token, obj int) map[string]int {
 }
 
 func (p *pool) setDeclared(d Declared) {
+	r := routesOf(d)
 	p.mu.Lock()
-	p.declared = d
+	p.declared, p.route = d, r
 	p.mu.Unlock()
+}
+
+// routes are the function's compiled config.path; nil without one.
+func (p *pool) routes() *routes {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.route
 }
 
 func (p *pool) declaration() Declared {

@@ -43,6 +43,7 @@ type pool struct {
 	running                  int
 	onStart                  func(fn *Function, in Instance)
 	declared                 Declared // as the entry file last read declares
+	route                    *routes  // declared's config.path, compiled
 }
 
 type instance struct {
@@ -54,7 +55,7 @@ func newPool(fn *Function, rt Runtime, limit int, env func() []string, log func(
 	if limit < 1 {
 		limit = 1
 	}
-	return &pool{fn: fn, runtime: rt, limit: limit, env: env, log: log, slots: make(chan struct{}, limit), declared: fn.Declared}
+	return &pool{fn: fn, runtime: rt, limit: limit, env: env, log: log, slots: make(chan struct{}, limit), declared: fn.Declared, route: routesOf(fn.Declared)}
 }
 
 // markBuilding makes requests wait from now on for the next build.

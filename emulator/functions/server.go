@@ -442,6 +442,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	name, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, Prefix), "/")
 	p, missing := s.target(name, false)
+	if missing == nil && p.routes() != nil && !routed(r) {
+		// A function with config.path is not served at /.netlify/functions/NAME.
+		missing = textAnswer(http.StatusNotFound, fmt.Sprintf("Function not found: %s is served at its config.path (%s), not here", name, strings.Join(p.declaration().Path, ", ")))
+	}
 	if missing != nil {
 		writeAnswer(w, missing)
 		s.opts.Log.Event(term.KindFunction, name+" "+r.Method+" "+r.URL.Path, term.Warn,

@@ -19,6 +19,8 @@ type Status struct {
 	// Events are the identity events its default export handles (identity_signup, ...).
 	Events     []string `json:"events,omitempty"`
 	Background bool     `json:"background,omitempty"`
+	// Path is config.path: where the function is served instead of /.netlify/functions/NAME.
+	Path []string `json:"path,omitempty"`
 }
 
 // List describes every function, by name.
@@ -31,7 +33,7 @@ func (s *Server) List() []Status {
 		st := Status{
 			Name: p.fn.Name, Runtime: p.fn.Kind, Source: rel(s.opts.SiteDir, p.fn.Entry),
 			Instances: len(p.idle) + p.running, Running: p.running, LastError: p.lastError,
-			Events: p.declared.Events, Background: p.fn.Background() || p.declared.Background,
+			Events: p.declared.Events, Background: p.fn.Background() || p.declared.Background, Path: p.declared.Path,
 		}
 		switch {
 		case p.building != nil:

@@ -182,7 +182,7 @@ func (s *Server) finish(c *call, resp *Response, status int, err error) {
 	d := time.Since(c.start)
 	if !c.hook && s.opts.OnInvoke != nil {
 		s.opts.OnInvoke(InvocationRecord{Function: c.p.fn.Name, Response: resp, Status: status, Err: err, Duration: d,
-			Method: c.r.Method, URL: s.baseURL() + c.r.URL.RequestURI(), Header: c.r.Header, Body: c.body})
+			Method: c.r.Method, URL: s.baseURL() + clientURI(c.r), Header: c.r.Header, Body: c.body})
 	}
 	outcome, result := term.OK, fmt.Sprint(status)
 	if err != nil {
@@ -190,7 +190,24 @@ func (s *Server) finish(c *call, resp *Response, status int, err error) {
 	} else if status >= 400 {
 		outcome = term.Warn
 	}
-	s.opts.Log.Event(term.KindFunction, c.p.fn.Name+" "+c.r.Method+" "+c.r.URL.Path, outcome, result, d)
+	s.opts.Log.Event(term.KindFunction, c.p.fn.Name+" "+c.r.Method+" "+clientPath(c.r), outcome, result, d)
+}
+
+// clientPath is the path the client asked for: before a rewrite or a config.path route
+// sent the request to a function.
+func clientPath(r *http.Request) string {
+	if orig, ok := r.Context().Value(originalPathKey{}).(string); ok {
+		return orig
+	}
+	return r.URL.Path
+}
+
+// clientURI is clientPath with the request's query.
+func clientURI(r *http.Request) string {
+	if r.URL.RawQuery == "" {
+		return clientPath(r)
+	}
+	return clientPath(r) + "?" + r.URL.RawQuery
 }
 
 // names are the functions served.

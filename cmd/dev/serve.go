@@ -126,6 +126,11 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 		} else {
 			log.Event(term.KindServer, "functions", term.Info, fmt.Sprintf("%d in %s, at %s/.netlify/functions/", len(fns.List()), fnDir, srv.URL()), 0)
 		}
+		if set.WebhookURL == "" {
+			for _, line := range srv.HookLines(ctx) {
+				log.Event(term.KindHook, "identity events", term.Info, line, 0)
+			}
+		}
 	}
 	for _, lack := range o.Site.Preflight(set.Functions) {
 		log.Event(term.KindServer, "functions", term.Warn, lack, 0)

@@ -348,3 +348,36 @@ func (v debugSupervisor) BeforeInvoke(ctx context.Context, name string) error {
 	return v.d.beforeInvoke(ctx, name)
 }
 func (v debugSupervisor) Prestart(name string) bool { return v.d.wants(name) }
+
+// HookLines say, one line per identity event that reaches functions, which functions
+// receive it and in what order: "signup → identity-signup, identity (typed), welcome (typed)".
+func (s *Server) HookLines(ctx context.Context) []string {
+	if s.fns == nil {
+		return nil
+	}
+	var out []string
+	for _, rule := range identity.Events {
+		names := s.hooks.Receivers(ctx, rule.Event)
+		if len(names) == 0 {
+			continue
+		}
+		typed := map[string]bool{}
+		for _, n := range s.fns.Subscribers(rule.NetlifyEvent) {
+			typed[n] = true
+		}
+		for i, n := range names {
+			var notes []string
+			if typed[n] {
+				notes = append(notes, rule.Method)
+			}
+			if d, _ := s.fns.DeclaredBy(n); d.Background && !strings.HasSuffix(n, identity.BackgroundSuffix) {
+				notes = append(notes, "background")
+			}
+			if len(notes) > 0 {
+				names[i] = n + " (" + strings.Join(notes, ", ") + ")"
+			}
+		}
+		out = append(out, string(rule.Event)+" → "+strings.Join(names, ", "))
+	}
+	return out
+}

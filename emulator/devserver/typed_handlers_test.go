@@ -235,3 +235,17 @@ func TestConfigPath(t *testing.T) {
 		}
 	}
 }
+
+func TestHookLines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips running real JS functions")
+	}
+	srv, _ := startSite(t, "typed", Options{})
+	got := strings.Join(srv.HookLines(t.Context()), "\n")
+	want := "validate → identity (userValidate)\n" +
+		"signup → identity-signup, identity (userSignup), notify (userSignup, background), welcome (userSignup)\n" +
+		"login → identity (userLogin)\nusermodified → identity (userModified)\nuserdeleted → identity (userDeleted)"
+	if got != want {
+		t.Fatalf("hook lines:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -476,3 +476,16 @@ func (d *Dispatcher) DeliverAll(ctx context.Context, event identity.Event, user 
 	res, err := d2.chain(ctx, event, targets, user, body)
 	return attempts, res, err
 }
+
+// Receivers are the functions an event goes to, in the order they are called; none
+// while the outgoing webhook replaces them.
+func (d *Dispatcher) Receivers(ctx context.Context, event identity.Event) []string {
+	if d.Webhook != nil && d.Webhook.URL != "" {
+		return nil
+	}
+	var out []string
+	for _, t := range d.targets(ctx, event) {
+		out = append(out, t.function)
+	}
+	return out
+}

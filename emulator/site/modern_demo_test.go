@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/identity-dev/dev/internal/browsertest"
 	"github.com/identity-dev/dev/internal/npmtest"
 )
 
@@ -127,5 +128,33 @@ func TestModernDemoSite(t *testing.T) {
 	}
 	if status, _ := do("GET", "/api/members", ""); status != 401 {
 		t.Fatalf("members after logout: %d", status)
+	}
+}
+
+// The modern demo in Chromium, as a person goes through it (testdata/browser/modern-demo.mjs).
+func TestModernDemoInTheBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips installing Vite and driving Chromium")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("no node on PATH: install Node.js 18 or newer; the demo runs Vite and its functions in Node")
+	}
+	srv := serveForTest(t, modernDemo(t))
+	out := browsertest.Run(t, "modern-demo.mjs", srv.URL(), "EMAIL=ann@example.com")
+	var res struct {
+		Denied, Confirmed, HashLeft, Members, Hydrated string
+		Gate                                           struct {
+			Status int
+			Title  string
+		}
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("%s: %v", out, err)
+	}
+	const member = "Logged in as ann@example.com; roles: member"
+	if !strings.HasPrefix(res.Denied, "Sign up failed") || res.Confirmed != member || res.HashLeft != "" ||
+		!strings.Contains(res.Members, "Welcome, member ann@example.com") || res.Hydrated != member ||
+		res.Gate.Status != 200 || res.Gate.Title != "Members" {
+		t.Fatalf("%+v", res)
 	}
 }

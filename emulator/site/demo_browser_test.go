@@ -13,7 +13,13 @@ import (
 // copyDemo copies examples/demo-site without what a run left in it.
 func copyDemo(t *testing.T) string {
 	t.Helper()
-	src := filepath.Join("..", "..", "examples", "demo-site")
+	return copyExample(t, "demo-site")
+}
+
+// copyExample copies examples/NAME without what a run or npm left in it.
+func copyExample(t *testing.T, name string) string {
+	t.Helper()
+	src := filepath.Join("..", "..", "examples", name)
 	dst := t.TempDir()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

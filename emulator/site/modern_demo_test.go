@@ -122,8 +122,9 @@ func TestModernDemoInTheBrowser(t *testing.T) {
 	srv := serveForTest(t, modernDemo(t))
 	out := browsertest.Run(t, "modern-demo.mjs", srv.URL(), "EMAIL=ann@example.com")
 	var res struct {
-		Denied, Confirmed, HashLeft, Members, Hydrated string
-		Gate                                           struct {
+		Denied, Confirmed, HashLeft, Members, Hydrated, LoggedIn string
+		CookieAfterLogin, CookieAfterLogout                      bool
+		Gate                                                     struct {
 			Status int
 			Title  string
 		}
@@ -134,6 +135,7 @@ func TestModernDemoInTheBrowser(t *testing.T) {
 	const member = "Logged in as ann@example.com; roles: member"
 	if !strings.HasPrefix(res.Denied, "Sign up failed") || res.Confirmed != member || res.HashLeft != "" ||
 		!strings.Contains(res.Members, "Welcome, member ann@example.com") || res.Hydrated != member ||
+		res.LoggedIn != member || !res.CookieAfterLogin || res.CookieAfterLogout ||
 		res.Gate.Status != 200 || res.Gate.Title != "Members" {
 		t.Fatalf("%+v", res)
 	}

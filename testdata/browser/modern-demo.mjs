@@ -1,8 +1,9 @@
 // The modern demo (examples/modern-site) in Chromium, through Vite behind dev: the page's
 // own @netlify/identity signs up (a denied address first), confirms from the captured
 // mail with handleAuthCallback(), gets the member role from the typed userSignup handler,
-// calls the role-gated /api/members, logs out, then logs in on the server (login() in a
-// v2 function) and hydrates from the nf_jwt cookie it set.
+// calls the role-gated /api/members, logs out, logs in with login() and out again (the
+// nf_jwt cookie set and cleared), then logs in on the server (login() in a v2 function)
+// and hydrates from the nf_jwt cookie it set.
 import { base, open, done } from "./lib.mjs";
 
 const email = process.env.EMAIL;
@@ -40,6 +41,17 @@ await page.locator("#logout").click();
 await status().getByText("Not logged in.").waitFor({ timeout: 15000 });
 await page.locator("#call-members").click();
 await page.locator("#members-answer").getByText(/^401 /).waitFor({ timeout: 15000 });
+
+// login() in the page, then log out again.
+await page.locator("#login input[name=email]").fill(email);
+await page.locator("#login input[name=password]").fill("pw-123456");
+await page.locator("#login button:not([type=button])").click();
+await status().getByText(`Logged in as ${email}; roles: member`).waitFor({ timeout: 15000 });
+result.loggedIn = await status().textContent();
+result.cookieAfterLogin = (await page.context().cookies()).some((c) => c.name === "nf_jwt");
+await page.locator("#logout").click();
+await status().getByText("Not logged in.").waitFor({ timeout: 15000 });
+result.cookieAfterLogout = (await page.context().cookies()).some((c) => c.name === "nf_jwt");
 
 // Log in on the server; the reloaded page hydrates from the cookie login() set.
 await page.locator("#login input[name=email]").fill(email);

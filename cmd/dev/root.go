@@ -49,6 +49,6 @@ so identity event functions can be written, replayed and debugged before deployi
 	root.SetErr(f.IO.Err)
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newCmdServe(f, nil), newCmdVersion(f), newCmdMail(f, nil), newCmdEvents(f), newCmdPayload(f),
-		newCmdInvoke(f, nil), newCmdDebug(f))
+		newCmdInvoke(f, nil), newCmdDebug(f), newCmdUsers(f))
 	return root
 }

@@ -190,7 +190,11 @@ func withPort(hostport, scheme string) string {
 
 func safeMethod(m string) bool { return m == http.MethodGet || m == http.MethodHead }
 
+// isJSON accepts JSON and JSON Lines (a users import): neither is a type a form or a
+// cross-site fetch without a preflight can send.
 func isJSON(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == ndjson)
 }
+
+const ndjson = "application/x-ndjson"

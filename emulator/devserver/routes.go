@@ -25,6 +25,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("DELETE "+devapi.Prefix+"/mail", s.clearMail)
 	mux.HandleFunc("POST "+devapi.Prefix+"/reset", s.reset)
 	mux.HandleFunc("GET "+devapi.Prefix+"/functions", s.listFunctions)
+	mux.HandleFunc("GET "+devapi.Prefix+"/users/export", s.exportUsers)
+	mux.HandleFunc("POST "+devapi.Prefix+"/users/import", s.importUsers)
 	mux.HandleFunc("GET "+identity.ProviderPath+"{provider}", s.oauthProvider)
 	mux.HandleFunc("POST "+identity.ProviderPath+"{provider}", s.oauthProvider)
 	mux.HandleFunc("GET "+devapi.Prefix+"/events", s.listEvents)

@@ -218,3 +218,54 @@ func (s *SQLite) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// EachUser calls fn with every user, oldest first, reading in pages so that memory
+// stays flat for any number of users; each page is its own read transaction.
+func (s *SQLite) EachUser(ctx context.Context, fn func(*identity.User) error) error {
+	const page = 500
+	var lastCreated, lastRow int64 = -1 << 62, 0
+	for {
+		rows, err := s.reader.QueryContext(ctx, "SELECT "+userColumns+", created_at, rowid FROM users WHERE (created_at, rowid) > (?, ?) ORDER BY created_at, rowid LIMIT ?", lastCreated, lastRow, page)
+		if err != nil {
+			return fmt.Errorf("list users: %w", err)
+		}
+		var users []*identity.User
+		for rows.Next() {
+			u, created, rowid, err := scanUserAt(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			users = append(users, u)
+			lastCreated, lastRow = created, rowid
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("list users: %w", err)
+		}
+		for _, u := range users {
+			if err := fn(u); err != nil {
+				return err
+			}
+		}
+		if len(users) < page {
+			return nil
+		}
+	}
+}
+
+// scanUserAt reads a user followed by its created_at and rowid columns.
+func scanUserAt(rows *sql.Rows) (*identity.User, int64, int64, error) {
+	var created, rowid int64
+	u, err := scanUser(extraScanner{row: rows, extra: []any{&created, &rowid}})
+	return u, created, rowid, err
+}
+
+// extraScanner scans a row's further columns after the ones asked for.
+type extraScanner struct {
+	row   scanner
+	extra []any
+}
+
+func (e extraScanner) Scan(dest ...any) error { return e.row.Scan(append(dest, e.extra...)...) }

@@ -204,3 +204,43 @@ func TestJournalKeepsTheNewestEntries(t *testing.T) {
 		t.Fatalf("the oldest entry is still there: %v", err)
 	}
 }
+
+// EachUser pages through the users by (created_at, rowid): users that share a second
+// across a page boundary are each given once, oldest first.
+func TestEachUserGivesEveryUserOnce(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const n = 1234
+	err = db.Update(ctx, func(tx identity.Tx) error {
+		for i := range n {
+			u := newUser(fmt.Sprintf("u%04d", i), fmt.Sprintf("u%04d@example.com", i))
+			u.CreatedAt = time.Unix(1_800_000_000+int64(i/300), 0) // 300 users a second
+			if err := tx.CreateUser(u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var last time.Time
+	err = db.EachUser(ctx, func(u *identity.User) error {
+		if seen[u.ID] {
+			return fmt.Errorf("%s twice", u.ID)
+		}
+		if u.CreatedAt.Before(last) {
+			return fmt.Errorf("%s out of order", u.ID)
+		}
+		seen[u.ID], last = true, u.CreatedAt
+		return nil
+	})
+	if err != nil || len(seen) != n {
+		t.Fatalf("%v; %d of %d users", err, len(seen), n)
+	}
+}

@@ -67,6 +67,10 @@ type Identity struct {
 	External      []string `toml:"external"`
 	GoTrueProfile *string  `toml:"gotrue_profile"`
 	DenyProfile   *string  `toml:"deny_profile"`
+	// Templates and Subjects are GoTrue's mailer.templates and mailer.subjects, by
+	// mail kind (confirmation, recovery, invite, email_change).
+	Templates map[string]string `toml:"templates"`
+	Subjects  map[string]string `toml:"subjects"`
 	WebhookURL    *string  `toml:"webhook_url"`
 	WebhookSecret *string  `toml:"webhook_secret"`
 	WebhookEvents []string `toml:"webhook_events"`
@@ -96,7 +100,7 @@ func Load(dir string) (*Site, error) {
 	}
 	for _, key := range md.Undecoded() {
 		if len(key) >= 2 && key[0] == "dev" && key[1] == "identity" {
-			return nil, fmt.Errorf("%s: unknown key %q in [dev.identity]; known keys: site_url, jwt_secret, autoconfirm, disable_signup, db, bcrypt_cost, external, gotrue_profile, deny_profile, webhook_url, webhook_secret, webhook_events, widget_setup", path, key.String())
+			return nil, fmt.Errorf("%s: unknown key %q in [dev.identity]; known keys: site_url, jwt_secret, autoconfirm, disable_signup, db, bcrypt_cost, external, gotrue_profile, deny_profile, templates, subjects, webhook_url, webhook_secret, webhook_events, widget_setup", path, key.String())
 		}
 	}
 	return s, nil

@@ -38,7 +38,8 @@ func (s *Server) routes() http.Handler {
 		mux.Handle(functions.Prefix, s.fns)
 	}
 	if s.opts.Upstream != nil || s.opts.PublishDir != "" {
-		mux.Handle("/", s.newSiteHandler(s.api.Config().JWTSecret))
+		s.site = s.newSiteHandler(s.api.Config().JWTSecret)
+		mux.Handle("/", s.site)
 	}
 	mux.HandleFunc(devapi.Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{Code: http.StatusNotFound, Msg: "No dev API at " + r.URL.Path + "; see the dev API in docs/configuration.md"})

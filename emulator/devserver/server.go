@@ -51,6 +51,10 @@ type Options struct {
 	GoTrueProfile string
 	// DenyProfile is hooks.DenyDocumented (or "") or hooks.DenyGoTrue.
 	DenyProfile string
+	// MailTemplates are site paths of custom mail templates, read through the site on
+	// every mail; MailSubjects replace the default subjects.
+	MailTemplates map[identity.MailKind]string
+	MailSubjects  map[identity.MailKind]string
 
 	// Functions: served when FunctionsDir is set and Runtimes has a runtime for them.
 	SiteDir             string
@@ -89,6 +93,7 @@ type Upstream interface {
 
 // Server is a running dev serve.
 type Server struct {
+	site http.Handler // the site: rules, static files or the framework; nil without one
 	opts     Options
 	store    *store.SQLite
 	api      *identity.API
@@ -151,6 +156,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		SiteURL: siteURL, JWTSecret: secret, InstanceID: instanceID,
 		Autoconfirm: opts.Autoconfirm, DisableSignup: opts.DisableSignup,
 		External: external, BcryptCost: opts.BcryptCost, Version: opts.Version,
+		TemplatePaths: opts.MailTemplates, Subjects: opts.MailSubjects,
+	}
+	if len(opts.MailTemplates) > 0 {
+		cfg.MailTemplates = &siteTemplates{server: s}
 	}
 	if len(opts.Debug) > 0 {
 		s.debug = newDebugger(s, opts.Debug, opts.DebugPort, opts.InspectPort)

@@ -24,6 +24,13 @@ type Config struct {
 	RefreshTokenLifetime time.Duration // 30 days
 	MailMaxFrequency     time.Duration // 15 min between two mails of a kind to one user
 	CookieDuration       time.Duration // 24 h
+
+	// TemplatePaths are the site paths of custom mail templates (GoTrue's
+	// mailer.templates), read through MailTemplates on every mail; Subjects replace
+	// the default subjects (mailer.subjects). Both are keyed by mail kind.
+	TemplatePaths map[MailKind]string
+	Subjects      map[MailKind]string
+	MailTemplates MailTemplateSource
 }
 
 // Providers are the external providers GoTrue knows, in /settings order.

@@ -1,7 +1,7 @@
 package identity
 
 import (
-	"bytes"
+	"cmp"
 	"fmt"
 	"html"
 	"html/template"
@@ -22,33 +22,43 @@ var mailTemplates = map[MailKind]struct {
 }{
 	MailConfirmation: {"Confirm Your Signup", "confirmation_token", template.Must(template.New("c").Parse(
 		"<h2>Confirm your signup</h2>\n\n<p>Follow this link to confirm your user:</p>\n" +
-			"<p><a href=\"{{.URL}}\">Confirm your email address</a></p>\n<p>This link is valid for 24 hours.</p>\n"))},
+			"<p><a href=\"{{.ConfirmationURL}}\">Confirm your email address</a></p>\n<p>This link is valid for 24 hours.</p>\n"))},
 	MailRecovery: {"Reset Your Password", "recovery_token", template.Must(template.New("r").Parse(
 		"<h2>Reset password</h2>\n\n<p>Follow this link to reset the password for your user:</p>\n" +
-			"<p><a href=\"{{.URL}}\">Reset password</a></p>\n<p>This link is valid for 24 hours.</p>\n"))},
+			"<p><a href=\"{{.ConfirmationURL}}\">Reset password</a></p>\n<p>This link is valid for 24 hours.</p>\n"))},
 	MailInvite: {"You have been invited", "invite_token", template.Must(template.New("i").Parse(
 		"<h2>You have been invited</h2>\n\n<p>You have been invited to create a user on {{.SiteURL}}. " +
-			"Follow this link to accept the invite:</p>\n<p><a href=\"{{.URL}}\">Accept the invite</a></p>\n" +
+			"Follow this link to accept the invite:</p>\n<p><a href=\"{{.ConfirmationURL}}\">Accept the invite</a></p>\n" +
 			"<p>This link is valid for 7 days.</p>\n"))},
 	MailEmailChange: {"Confirm Email Change", "email_change_token", template.Must(template.New("e").Parse(
 		"<h2>Confirm email address change</h2>\n\n<p>Follow this link to confirm the update of your email " +
-			"address from {{.Email}} to {{.NewEmail}}:</p>\n<p><a href=\"{{.URL}}\">Change email address</a></p>\n" +
+			"address from {{.Email}} to {{.NewEmail}}:</p>\n<p><a href=\"{{.ConfirmationURL}}\">Change email address</a></p>\n" +
 			"<p>This link is valid for 24 hours.</p>\n"))},
 }
 
 // buildMail renders one mail. base is the site URL, or the referrer when it is on the
-// site's host; the link is base + "/#<kind>_token=<token>", as GoTrue builds it.
+// site's host; the link is base + "/#<kind>_token=<token>", as GoTrue builds it. The
+// body is the site's template for the kind when one is set and can be read and parsed,
+// else GoTrue's default; the subject is a template too.
 func (a *API) buildMail(kind MailKind, u *User, to, token, base string, at time.Time) (*Mail, error) {
 	t := mailTemplates[kind]
 	link := mailLink(base, t.fragment, token)
-	var b bytes.Buffer
-	data := map[string]string{"URL": link, "SiteURL": a.cfg.SiteURL, "Email": u.Email, "NewEmail": u.EmailChange}
-	if err := t.html.Execute(&b, data); err != nil {
+	// GoTrue's template data, as its mailer gives it for each kind.
+	data := map[string]any{"SiteURL": a.cfg.SiteURL, "ConfirmationURL": link, "Email": u.Email, "Token": token, "Data": u.UserMetaData}
+	if kind == MailEmailChange {
+		data["NewEmail"] = u.EmailChange
+	}
+	subject, err := renderSubject(cmp.Or(a.cfg.Subjects[kind], t.subject), data)
+	if err != nil {
+		return nil, fmt.Errorf("render the %s mail's subject: %w", kind, err)
+	}
+	body, err := a.renderBody(kind, t.html, data)
+	if err != nil {
 		return nil, fmt.Errorf("render %s mail: %w", kind, err)
 	}
 	return &Mail{
-		ID: tokens.NewUUID(), To: to, Kind: kind, Subject: t.subject, Token: token, Link: link,
-		HTML: b.String(), Text: htmlToText(b.String()), CreatedAt: at,
+		ID: tokens.NewUUID(), To: to, Kind: kind, Subject: subject, Token: token, Link: link,
+		HTML: body, Text: htmlToText(body), CreatedAt: at,
 	}, nil
 }
 

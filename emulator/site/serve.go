@@ -39,6 +39,10 @@ type ServeSettings struct {
 	// DenyProfile is what a typed handler's event.deny() does to the end user's request:
 	// hooks.DenyDocumented (401) or hooks.DenyGoTrue (retried, then 422).
 	DenyProfile string
+	// MailTemplates are the site paths of custom mail templates and MailSubjects the
+	// subjects, by mail kind (confirmation, recovery, invite, email_change).
+	MailTemplates map[string]string
+	MailSubjects  map[string]string
 	// WidgetSetup points netlify-identity-widget on served pages at this server.
 	WidgetSetup bool
 
@@ -129,6 +133,12 @@ func (s *Site) Settle(set *ServeSettings, given func(flag string) bool) error {
 	if id.DenyProfile != nil && take("deny-profile") {
 		set.DenyProfile = *id.DenyProfile
 	}
+	if id.Templates != nil {
+		set.MailTemplates = id.Templates
+	}
+	if id.Subjects != nil {
+		set.MailSubjects = id.Subjects
+	}
 	if id.WebhookURL != nil && take("webhook-url") {
 		set.WebhookURL = *id.WebhookURL
 	}
@@ -153,6 +163,9 @@ func (o *ServeSettings) validate() error {
 	}
 	if o.DenyProfile != hooks.DenyDocumented && o.DenyProfile != hooks.DenyGoTrue {
 		return fmt.Errorf("--deny-profile %q: use documented (event.deny() answers the user 401, as Netlify documents) or gotrue (retried, then 422, as public GoTrue's code does)", o.DenyProfile)
+	}
+	if err := checkMailSettings(o.MailTemplates, o.MailSubjects); err != nil {
+		return err
 	}
 	if o.Debugger != "delve" && o.Debugger != "dlv" {
 		return fmt.Errorf("--debugger %q: use delve (built into dev) or dlv (the dlv on PATH)", o.Debugger)
@@ -228,6 +241,7 @@ func (s *Site) Serve(ctx context.Context, set ServeSettings, log *term.Logger) (
 		Autoconfirm: set.Autoconfirm, DisableSignup: set.DisableSignup, External: set.External,
 		BcryptCost: set.BcryptCost, Version: set.Version, Log: log,
 		HookAttempts: set.HookAttempts, HookTimeout: set.HookTimeout, GoTrueProfile: set.GoTrueProfile, DenyProfile: set.DenyProfile,
+		MailTemplates: mailKinds(set.MailTemplates), MailSubjects: mailKinds(set.MailSubjects),
 		Debug: set.Debug, DebugPort: set.DebugPort, InspectPort: set.InspectPort, DebugWait: set.DebugWait, Debugger: set.Debugger,
 	}
 	if set.WebhookURL != "" {
@@ -279,4 +293,44 @@ func (o *ServeSettings) Exposed() bool {
 	}
 	ip := net.ParseIP(o.Host)
 	return ip == nil || !ip.IsLoopback()
+}
+
+// checkMailSettings checks [dev.identity.templates] and [dev.identity.subjects].
+func checkMailSettings(templates, subjects map[string]string) error {
+	known := func(table, key string) error {
+		for _, k := range identity.MailKinds {
+			if string(k) == key {
+				return nil
+			}
+		}
+		return fmt.Errorf("[dev.identity.%s] %s: not a mail GoTrue sends; use confirmation, recovery, invite or email_change", table, key)
+	}
+	for k, path := range templates {
+		if err := known("templates", k); err != nil {
+			return err
+		}
+		if err := identity.CheckTemplatePath(path); err != nil {
+			return fmt.Errorf("[dev.identity.templates] %s: %w", k, err)
+		}
+	}
+	for k, subject := range subjects {
+		if err := known("subjects", k); err != nil {
+			return err
+		}
+		if err := identity.CheckSubject(subject); err != nil {
+			return fmt.Errorf("[dev.identity.subjects] %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func mailKinds(m map[string]string) map[identity.MailKind]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := map[identity.MailKind]string{}
+	for k, v := range m {
+		out[identity.MailKind(k)] = v
+	}
+	return out
 }

@@ -69,3 +69,27 @@ func TestSettleDenyProfile(t *testing.T) {
 		t.Fatalf("a bad profile: %v", err)
 	}
 }
+
+func TestSettleMailTemplates(t *testing.T) {
+	for _, tc := range []struct{ toml, err string }{
+		{"[dev.identity.templates]\nconfirmation = \"/mail/c.html\"\n[dev.identity.subjects]\nrecovery = \"Reset {{ .Email }}\"\n", ""},
+		{"[dev.identity.templates]\nwelcome = \"/w.html\"\n", "[dev.identity.templates] welcome: not a mail GoTrue sends"},
+		{"[dev.identity.templates]\ninvite = \"mail/i.html\"\n", `[dev.identity.templates] invite: "mail/i.html" is not a path on the site`},
+		{"[dev.identity.subjects]\ninvite = \"Hi {{ .Email \"\n", "[dev.identity.subjects] invite: template: subject:1: unclosed action"},
+	} {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "netlify.toml"), []byte(tc.toml), 0o644)
+		s, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set := DefaultServeSettings()
+		err = s.Settle(&set, func(string) bool { return false })
+		if tc.err == "" && (err != nil || set.MailTemplates["confirmation"] != "/mail/c.html" || set.MailSubjects["recovery"] != "Reset {{ .Email }}") {
+			t.Errorf("%q: %v %+v", tc.toml, err, set)
+		}
+		if tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("%q: %v, want %q", tc.toml, err, tc.err)
+		}
+	}
+}

@@ -69,12 +69,12 @@ type Identity struct {
 	DenyProfile   *string  `toml:"deny_profile"`
 	// Templates and Subjects are GoTrue's mailer.templates and mailer.subjects, by
 	// mail kind (confirmation, recovery, invite, email_change).
-	Templates map[string]string `toml:"templates"`
-	Subjects  map[string]string `toml:"subjects"`
-	WebhookURL    *string  `toml:"webhook_url"`
-	WebhookSecret *string  `toml:"webhook_secret"`
-	WebhookEvents []string `toml:"webhook_events"`
-	WidgetSetup   *bool    `toml:"widget_setup"`
+	Templates     map[string]string `toml:"templates"`
+	Subjects      map[string]string `toml:"subjects"`
+	WebhookURL    *string           `toml:"webhook_url"`
+	WebhookSecret *string           `toml:"webhook_secret"`
+	WebhookEvents []string          `toml:"webhook_events"`
+	WidgetSetup   *bool             `toml:"widget_setup"`
 }
 
 // Load reads dir/netlify.toml. A site without one gets an empty Site; a file that does

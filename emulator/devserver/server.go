@@ -93,7 +93,7 @@ type Upstream interface {
 
 // Server is a running dev serve.
 type Server struct {
-	site http.Handler // the site: rules, static files or the framework; nil without one
+	site     http.Handler // the site: rules, static files or the framework; nil without one
 	opts     Options
 	store    *store.SQLite
 	api      *identity.API

@@ -32,6 +32,7 @@ type API struct {
 
 	dummyOnce sync.Once
 	dummy     []byte
+	verified  verifiedPasswords // pairs bcrypt has matched: a login again skips it
 	codes     codes
 	// Observe, when set, hears about each request and each captured mail.
 	observer Observer

@@ -231,7 +231,14 @@ func (a *API) checkPassword(u *User, password string) bool {
 		_ = bcrypt.CompareHashAndPassword(a.dummyHash(), []byte(password))
 		return false
 	}
-	return bcrypt.CompareHashAndPassword([]byte(u.EncryptedPassword), []byte(password)) == nil
+	if a.verified.has(u.EncryptedPassword, password) {
+		return true
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.EncryptedPassword), []byte(password)) != nil {
+		return false
+	}
+	a.verified.add(u.EncryptedPassword, password)
+	return true
 }
 
 func (a *API) dummyHash() []byte {

@@ -68,3 +68,25 @@ func BenchmarkListUsers100k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCreateUser100k: creating a user (one transaction each, as signup does) in an
+// empty file store and in one of 100,000 users: it must not slow down as the store grows.
+func BenchmarkCreateUser100k(b *testing.B) {
+	for _, size := range []int{0, 100_000} {
+		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			s := seedUsers(b, size)
+			at := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				err := s.Update(context.Background(), func(tx identity.Tx) error {
+					return tx.CreateUser(&identity.User{ID: tokens.NewUUID(), Email: fmt.Sprintf("new%07d@example.com", i),
+						UserMetaData: map[string]any{"full_name": fmt.Sprintf("New User %d", i)},
+						AppMetaData:  map[string]any{"provider": "email"}, CreatedAt: at, UpdatedAt: at})
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -134,23 +134,29 @@ func (t *tx) UserByRecoveryToken(token string) (*identity.User, error) {
 }
 
 func (t *tx) ListUsers(q identity.UserQuery) ([]*identity.User, int, error) {
-	where := "aud = ?"
-	args := []any{q.Aud}
+	from, where := "users", "aud = ?"
+	var args []any
 	if q.Filter != "" {
-		// % and _ in the filter stay wildcards, as in GoTrue's query.
+		// % and _ in the filter stay wildcards, as in GoTrue's query. The trigram index
+		// (schema 5) finds the matches of either key without reading every row; CROSS
+		// JOIN makes SQLite start from them rather than walk the list's index.
 		like := "%" + strings.ToLower(q.Filter) + "%"
-		where += ` AND (email_key LIKE ? OR name_key LIKE ?)`
+		from = `(SELECT rowid AS match FROM users_search WHERE email_key LIKE ?
+			UNION SELECT rowid FROM users_search WHERE name_key LIKE ?) CROSS JOIN users ON users.rowid = match`
 		args = append(args, like, like)
 	}
-	var total int
-	if err := t.queryRow("SELECT count(*) FROM users WHERE "+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count users: %w", err)
-	}
-	order := "created_at DESC, rowid DESC"
+	args = append(args, q.Aud)
+	order := "created_at DESC, users.rowid DESC"
 	if q.Ascending {
-		order = "created_at ASC, rowid ASC"
+		order = "created_at ASC, users.rowid ASC"
 	}
-	query := "SELECT " + userColumns + " FROM users WHERE " + where + " ORDER BY " + order
+	// A filtered list counts its matches in the same pass (count(*) OVER ()); an
+	// unfiltered one reads the count the triggers keep.
+	count := ""
+	if q.Filter != "" {
+		count = ", count(*) OVER ()"
+	}
+	query := "SELECT " + userColumns + count + " FROM " + from + " WHERE " + where + " ORDER BY " + order
 	if q.Page.PerPage > 0 {
 		query += fmt.Sprintf(" LIMIT %d OFFSET %d", q.Page.PerPage, (q.Page.Number-1)*q.Page.PerPage)
 	}
@@ -160,14 +166,34 @@ func (t *tx) ListUsers(q identity.UserQuery) ([]*identity.User, int, error) {
 	}
 	defer rows.Close()
 	var users []*identity.User
+	total := -1
 	for rows.Next() {
-		u, err := scanUser(rows)
+		var u *identity.User
+		if q.Filter != "" {
+			u, err = scanUser(extraScanner{row: rows, extra: []any{&total}})
+		} else {
+			u, err = scanUser(rows)
+		}
 		if err != nil {
 			return nil, 0, err
 		}
 		users = append(users, u)
 	}
-	return users, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list users: %w", err)
+	}
+	if total < 0 {
+		// No filter, or a page past the last match: count apart.
+		if q.Filter != "" {
+			err = t.queryRow("SELECT count(*) FROM "+from+" WHERE "+where, args...).Scan(&total)
+		} else if err = t.queryRow("SELECT n FROM user_counts WHERE aud = ?", q.Aud).Scan(&total); errors.Is(err, sql.ErrNoRows) {
+			total, err = 0, nil
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("count users: %w", err)
+		}
+	}
+	return users, total, nil
 }
 
 func (t *tx) CreateUser(u *identity.User) error {

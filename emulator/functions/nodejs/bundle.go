@@ -19,7 +19,23 @@ import (
 )
 
 //go:embed shim.js
-var workerScript []byte
+var shimScript string
+
+//go:embed cookies.js
+var cookiesScript string
+
+// workerScript is the worker: shim.js with cookies.js in it.
+var workerScript = []byte(WithCookies(shimScript))
+
+// includeCookies is the line a script puts where cookies.js goes.
+const includeCookies = "// @include cookies.js"
+
+// WithCookies is script with cookies.js (production's cookie rules and context.cookies)
+// in place of its "// @include cookies.js" line: the worker and dev's framework preload
+// share them.
+func WithCookies(script string) string {
+	return strings.Replace(script, includeCookies, cookiesScript, 1)
+}
 
 // workerFile is the worker's name in the cache dir; .cjs so a site's "type":"module" does not apply.
 const workerFile = "dev-worker.cjs"

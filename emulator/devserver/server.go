@@ -69,6 +69,9 @@ type Options struct {
 	// Upstream, when set, is the site's framework dev server: what dev does not answer
 	// itself goes to it instead of the publish folder.
 	Upstream Upstream
+	// FrameworkSecret, when set, is the secret of dev's preload in the framework's
+	// process: each request proxied to it carries functions.FrameworkHeader with it.
+	FrameworkSecret string
 	// NoWidgetSetup serves pages that load netlify-identity-widget as they are, without
 	// the snippet that points the widget at this server (see widget.go).
 	NoWidgetSetup bool
@@ -94,6 +97,8 @@ type Upstream interface {
 // Server is a running dev serve.
 type Server struct {
 	site     http.Handler // the site: rules, static files or the framework; nil without one
+	contexts *functions.ClientContexts
+	siteID   string
 	opts     Options
 	store    *store.SQLite
 	api      *identity.API
@@ -169,14 +174,16 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	// Built in the order they depend on each other, each whole once built: the
 	// functions (which sign with the instance secret), the hooks that call them, the
 	// identity API that calls the hooks.
+	s.contexts = &functions.ClientContexts{
+		Signer: tokens.NewSigner(secret), IdentityURL: s.url + IdentityPrefix, SiteURL: siteURL, AdminTTL: opts.AdminTokenTTL,
+	}
+	s.siteID = instanceID
 	if opts.FunctionsDir != "" && len(opts.Runtimes) > 0 {
 		fopts := functions.Options{
 			SiteDir: opts.SiteDir, FunctionsDir: opts.FunctionsDir, Runtimes: opts.Runtimes,
 			Concurrency: opts.FunctionConcurrency, Timeout: opts.FunctionTimeout, Env: opts.FunctionEnv,
-			Contexts: &functions.ClientContexts{
-				Signer: tokens.NewSigner(secret), IdentityURL: s.url + IdentityPrefix, SiteURL: siteURL, AdminTTL: opts.AdminTokenTTL,
-			},
-			BaseURL: s.URL, SiteID: instanceID, Log: opts.Log, OnInvoke: s.recordInvocation,
+			Contexts: s.contexts,
+			BaseURL:  s.URL, SiteID: instanceID, Log: opts.Log, OnInvoke: s.recordInvocation,
 		}
 		if s.debug != nil {
 			fopts.Supervisor = debugSupervisor{s.debug}

@@ -172,7 +172,10 @@ func (s *Server) newSiteHandler(secret string) http.Handler {
 		toml = filepath.Join(s.opts.SiteDir, "netlify.toml")
 	}
 	publish := s.opts.PublishDir
-	h := &siteHandler{secret: secret, fns: s.fns, log: s.opts.Log, upstream: s.opts.Upstream}
+	h := &siteHandler{secret: secret, fns: s.fns, log: s.opts.Log}
+	if s.opts.Upstream != nil {
+		h.upstream = contextUpstream{Upstream: s.opts.Upstream, server: s}
+	}
 	if h.upstream == nil {
 		h.static = newStaticSite(publish, s.opts.SiteDir, s.opts.FunctionsDir, s.opts.DB, !s.opts.NoWidgetSetup)
 	}

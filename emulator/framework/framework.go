@@ -40,6 +40,10 @@ type Options struct {
 	Env        []string      // the command's environment (nil: dev's own); see commandEnv for what Start adds
 	Log        *term.Logger  // one line per event and per line of output; nil logs nothing
 	Wait       time.Duration // how long Start waits for TargetPort; 0 is 10 minutes
+	// ContextSecret, when set, loads dev's preload into the command's Node processes
+	// (NODE_OPTIONS), which gives server-side rendering the per-request context dev
+	// sends with this secret (functions.FrameworkHeader).
+	ContextSecret string
 }
 
 func (o Options) validate() error {
@@ -67,6 +71,8 @@ type Server struct {
 	ready     atomic.Bool // Start has returned the Server: an exit now is news for the log
 	closing   atomic.Bool
 	closeOnce sync.Once
+
+	preloadDir string // dev's preload, removed at Close
 }
 
 // Start runs the command and returns once TargetPort answers on 127.0.0.1, ::1 or
@@ -107,6 +113,13 @@ func launch(opts Options) (*Server, error) {
 	cmd := shellCommand(opts.Command)
 	cmd.Dir = opts.Dir
 	cmd.Env = commandEnv(opts.Env, opts.Dir)
+	var preloadDir string
+	if opts.ContextSecret != "" {
+		var err error
+		if preloadDir, cmd.Env, err = writePreload(cmd.Env, opts.ContextSecret); err != nil {
+			return nil, err
+		}
+	}
 	stdoutR, stdoutW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -124,11 +137,14 @@ func launch(opts Options) (*Server, error) {
 	if err != nil {
 		stdoutR.Close()
 		stderrR.Close()
+		if preloadDir != "" {
+			os.RemoveAll(preloadDir)
+		}
 		return nil, fmt.Errorf("start the framework command %q in %s: %w", opts.Command, dirName(opts.Dir), err)
 	}
 	opts.Log.Event(term.KindServer, logSubject, term.Info,
 		fmt.Sprintf("started %q in %s (pid %d); waiting for port %d", opts.Command, dirName(opts.Dir), child.Pid(), opts.TargetPort), 0)
-	s := &Server{opts: opts, child: child, exited: make(chan struct{})}
+	s := &Server{opts: opts, child: child, exited: make(chan struct{}), preloadDir: preloadDir}
 	s.out = newOutput(opts.Log, stdoutR, stderrR)
 	go s.watch()
 	return s, nil
@@ -158,6 +174,9 @@ func (s *Server) Close() error {
 		s.out.finish()
 		if s.transport != nil {
 			s.transport.CloseIdleConnections()
+		}
+		if s.preloadDir != "" {
+			os.RemoveAll(s.preloadDir)
 		}
 	})
 	return nil

@@ -16,6 +16,7 @@ import (
 	"github.com/identity-dev/dev/emulator/hooks"
 	"github.com/identity-dev/dev/emulator/identity"
 	"github.com/identity-dev/dev/emulator/term"
+	"github.com/identity-dev/dev/emulator/tokens"
 )
 
 // ServeSettings are dev serve's settings. Their names are the flags'.
@@ -258,11 +259,14 @@ func (s *Site) Serve(ctx context.Context, set ServeSettings, log *term.Logger) (
 			return nil, nil, err
 		}
 		log.Event(term.KindServer, "framework", term.Info, fmt.Sprintf("starting %q, for port %d", set.Command, set.TargetPort), 0)
-		fw, err = framework.Start(ctx, framework.Options{Command: set.Command, Dir: s.Dir, TargetPort: set.TargetPort, Env: fwEnv, Log: log})
+		// The framework's server rendering gets production's per-request context through
+		// dev's preload, which trusts only requests carrying this run's secret.
+		secret := tokens.Secure()
+		fw, err = framework.Start(ctx, framework.Options{Command: set.Command, Dir: s.Dir, TargetPort: set.TargetPort, Env: fwEnv, Log: log, ContextSecret: secret})
 		if err != nil {
 			return nil, nil, err
 		}
-		opts.Upstream = fw
+		opts.Upstream, opts.FrameworkSecret = fw, secret
 	}
 	srv, err = devserver.New(ctx, opts)
 	if err != nil {

@@ -111,6 +111,7 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 		store = set.DB
 	}
 	log.Event(term.KindServer, "serving "+srv.URL(), term.OK, "identity at "+srv.URL()+"/.netlify/identity", 0)
+	log.Event(term.KindServer, "dashboard", term.Info, srv.URL()+devapi.DashboardPath+"  users, mail, events and functions, live", 0)
 	log.Event(term.KindServer, "store", term.Info, store, 0)
 	pages := "pages from " + o.Site.PublishDir()
 	if set.Command != "" {

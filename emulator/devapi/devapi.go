@@ -27,6 +27,9 @@ var DefaultURL = "http://" + net.JoinHostPort(DefaultHost, strconv.Itoa(DefaultP
 // Prefix is where the dev API is served.
 const Prefix = "/.netlify/dev/api"
 
+// DashboardPath is where dev serve answers its dashboard.
+const DashboardPath = "/.netlify/dev/"
+
 // The types of the routes' answers.
 type (
 	Mail           = identity.Mail

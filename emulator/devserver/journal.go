@@ -19,6 +19,7 @@ import (
 // would make of it the first time each surprising thing happens.
 func (s *Server) recordHook(e *journal.Entry) {
 	s.journal.add(e)
+	s.news.notify("events")
 	who := e.Function
 	if who == "" {
 		who = "webhook " + e.Target
@@ -64,6 +65,7 @@ func (s *Server) recordInvocation(rec functions.InvocationRecord) {
 		e.Response = &journal.Response{Status: rec.Status}
 	}
 	s.journal.add(e)
+	s.news.notify("events")
 }
 
 // journalWriter writes entries in the background, in batches, so that recording

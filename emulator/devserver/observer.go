@@ -35,6 +35,9 @@ func (o *logObserver) Request(r identity.RequestRecord) {
 		result += " " + r.Message
 	}
 	o.log.Event(term.KindIdentity, subject, outcome, result, r.Duration)
+	if o.server != nil && r.Method != http.MethodGet && r.Status < 400 {
+		o.server.news.notify("users")
+	}
 	if s := o.server; s != nil && r.Path == "/verify" && r.Status == http.StatusOK && s.fns != nil &&
 		s.fns.Has("identity-login") && s.opts.Webhook == nil && s.notes.once("verify-login") {
 		o.log.Event(term.KindHook, "identity-login", term.Info,
@@ -44,4 +47,7 @@ func (o *logObserver) Request(r identity.RequestRecord) {
 
 func (o *logObserver) MailCaptured(m *identity.Mail) {
 	o.log.Event(term.KindMail, fmt.Sprintf("%s → %s", m.Kind, m.To), term.Info, m.Link, 0)
+	if o.server != nil {
+		o.server.news.notify("mail")
+	}
 }

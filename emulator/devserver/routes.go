@@ -25,6 +25,17 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("DELETE "+devapi.Prefix+"/mail", s.clearMail)
 	mux.HandleFunc("POST "+devapi.Prefix+"/reset", s.reset)
 	mux.HandleFunc("GET "+devapi.Prefix+"/functions", s.listFunctions)
+	mux.HandleFunc("GET "+DashboardPath+"{file}", s.dashboard)
+	mux.HandleFunc("GET "+DashboardPath+"{$}", s.dashboard)
+	mux.Handle("GET /.netlify/dev", http.RedirectHandler(DashboardPath, http.StatusFound))
+	mux.HandleFunc("GET "+devapi.Prefix+"/users", s.listUsers)
+	mux.HandleFunc("POST "+devapi.Prefix+"/users", s.createUser)
+	mux.HandleFunc("POST "+devapi.Prefix+"/users/invite", s.inviteUser)
+	mux.HandleFunc("GET "+devapi.Prefix+"/users/{id}", s.getUser)
+	mux.HandleFunc("PATCH "+devapi.Prefix+"/users/{id}", s.updateUser)
+	mux.HandleFunc("DELETE "+devapi.Prefix+"/users/{id}", s.deleteUser)
+	mux.HandleFunc("POST "+devapi.Prefix+"/users/{id}/recover", s.recoverUser)
+	mux.HandleFunc("GET "+devapi.Prefix+"/stream", s.stream)
 	mux.HandleFunc("GET "+devapi.Prefix+"/users/export", s.exportUsers)
 	mux.HandleFunc("POST "+devapi.Prefix+"/users/import", s.importUsers)
 	mux.HandleFunc("GET "+identity.ProviderPath+"{provider}", s.oauthProvider)
@@ -260,6 +271,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.opts.Log.Event(term.KindServer, "reset", term.OK, "users, tokens and mail wiped", 0)
+	s.news.notify("all")
 	w.WriteHeader(http.StatusNoContent)
 }
 

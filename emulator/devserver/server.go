@@ -98,6 +98,7 @@ type Upstream interface {
 type Server struct {
 	site     http.Handler // the site: rules, static files or the framework; nil without one
 	contexts *functions.ClientContexts
+	news     *notifier // tells the dashboard's pages what changed
 	siteID   string
 	opts     Options
 	store    *store.SQLite
@@ -137,7 +138,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		ln.Close()
 		return nil, fmt.Errorf("open store %s: %w", opts.DB, err)
 	}
-	s := &Server{opts: opts, store: db, listener: ln}
+	s := &Server{opts: opts, store: db, listener: ln, news: newNotifier()}
 	s.journal = newJournalWriter(db, opts.Log)
 	s.url = "http://" + hostForURL(opts.Host, ln.Addr())
 	secret, instanceID, err := s.instanceSettings(ctx)
@@ -315,6 +316,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+		s.news.close() // the dashboard's streams end now, not after Shutdown's wait
 		// Let requests in flight finish; connections a browser opened ahead and never
 		// used would hold Shutdown for its whole wait, so they are closed after it.
 		shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -328,6 +330,7 @@ func (s *Server) Serve(ctx context.Context) error {
 
 // Close stops listening and closes the store.
 func (s *Server) Close() error {
+	s.news.close()
 	if s.fns != nil {
 		s.fns.Close()
 	}

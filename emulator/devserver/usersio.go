@@ -62,6 +62,7 @@ func (s *Server) importUsers(w http.ResponseWriter, r *http.Request) {
 		res, err = identity.ImportUsers(tx, lines)
 		return err
 	})
+	s.news.notify("users")
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, apiError{Code: 500, Msg: "import users: " + err.Error() + "; nothing was imported"})
 		return

@@ -160,7 +160,8 @@ func crossSite(r *http.Request) string {
 	}
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "cross-site", "same-site":
-		if safeMethod(r.Method) && r.Header.Get("Sec-Fetch-Mode") == "navigate" {
+		// A visit, from a link or a mail: allowed. In a frame of the other site: not.
+		if dest := r.Header.Get("Sec-Fetch-Dest"); safeMethod(r.Method) && r.Header.Get("Sec-Fetch-Mode") == "navigate" && (dest == "" || dest == "document") {
 			return ""
 		}
 		return "the request came from a page of another site (Sec-Fetch-Site: " + r.Header.Get("Sec-Fetch-Site") + ")"

@@ -5,9 +5,11 @@ const $ = (id) => document.getElementById(id);
 const views = ["users", "mail", "events", "functions"];
 
 async function api(path, init = {}) {
+  // The dev API takes only JSON (or JSON Lines) for what changes state.
+  const method = init.method || "GET";
   const res = await fetch(API + path, {
     ...init,
-    headers: init.body && !(init.body instanceof Blob) ? { "Content-Type": "application/json", ...init.headers } : init.headers,
+    headers: method === "GET" ? init.headers : { "Content-Type": "application/json", ...init.headers },
   });
   const text = await res.text();
   let body = null;
@@ -206,7 +208,7 @@ async function loadEvents() {
   $("events-rows").replaceChildren(
     ...body.map((e) =>
       row(
-        [when(e.created_at), e.kind, e.event ?? "", e.function ?? e.target ?? "", e.user_email ?? "",
+        [when(e.created_at), e.replay_of ? `${e.kind} (replay)` : e.kind, e.event ?? "", e.function ?? e.target ?? "", e.user_email ?? "",
           el("span", { className: e.outcome, textContent: `${e.outcome}${e.response ? " " + e.response.status : ""}` }), e.duration_ms.toFixed(1)],
         () => openEvent(e.id),
         e.id === eventOpen,

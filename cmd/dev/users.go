@@ -16,9 +16,10 @@ import (
 func newCmdUsers(f *factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "users",
-		Short: "Users of a running dev serve or of a --db store: export and import them",
+		Short: "Users of a running dev serve: list, change, confirm, delete, create, invite; export and import (also on a --db store)",
 		Args:  cobra.NoArgs,
 	}
+	cmd.AddCommand(newCmdUsersAdmin(f)...)
 	cmd.AddCommand(newCmdUsersExport(f, nil), newCmdUsersImport(f, nil))
 	return cmd
 }

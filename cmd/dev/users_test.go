@@ -104,3 +104,45 @@ func TestUsersExportImportOnAStoreFile(t *testing.T) {
 		t.Fatalf("missing store: %v", err)
 	}
 }
+
+// dev users does what the dashboard's Users view does, through the dev API.
+func TestUsersCommands(t *testing.T) {
+	srv := startServer(t, "", nil)
+	u := srv.URL()
+	signupUser(t, u, "ann@example.com", "pw")
+	run := func(args ...string) string {
+		t.Helper()
+		out, errOut, err := runCmd(t, append(append([]string{"users"}, args...), "--url", u)...)
+		if err != nil {
+			t.Fatalf("dev users %v: %v %s", args, err, errOut)
+		}
+		return out
+	}
+	if out := run("list"); !strings.Contains(out, "ann@example.com") || !strings.Contains(out, "false") {
+		t.Fatalf("list:\n%s", out)
+	}
+	if out := run("update", "ann@example.com", "--role", "editor", "--role", "tester", "--user-metadata", `{"plan":"pro"}`); !strings.Contains(out, `"editor"`) || !strings.Contains(out, `"plan": "pro"`) {
+		t.Fatalf("update:\n%s", out)
+	}
+	if out := run("confirm", "ann@example.com"); !strings.Contains(out, `"confirmed_at"`) {
+		t.Fatalf("confirm:\n%s", out)
+	}
+	run("recover", "ann@example.com")
+	run("invite", "bob@example.com")
+	if out := run("create", "cat@example.com", "--password", "pw"); !strings.Contains(out, `"confirmed_at"`) {
+		t.Fatalf("create:\n%s", out)
+	}
+	mail, _, _ := runCmd(t, "mail", "--url", u, "--json")
+	if !strings.Contains(mail, `"kind": "recovery"`) && !strings.Contains(mail, `"kind":"recovery"`) || !strings.Contains(mail, "bob@example.com") {
+		t.Fatalf("mail after recover and invite:\n%s", mail)
+	}
+	if out := run("delete", "ann@example.com"); !strings.Contains(out, "deleted ann@example.com") {
+		t.Fatalf("delete:\n%s", out)
+	}
+	if _, _, err := runCmd(t, "users", "get", "ann@example.com", "--url", u); err == nil || !strings.Contains(err.Error(), "no user ann@example.com") {
+		t.Fatalf("get a deleted user: %v", err)
+	}
+	if _, _, err := runCmd(t, "users", "update", "cat@example.com", "--url", u); err == nil || !strings.Contains(err.Error(), "nothing to change") {
+		t.Fatalf("an empty update: %v", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/identity-dev/dev/emulator/devapi"
 	"github.com/identity-dev/dev/emulator/identity"
 )
 
@@ -20,13 +21,6 @@ import (
 // does exactly what the same GoTrue call does: hooks (usermodified, userdeleted),
 // mail, the audit log.
 
-// UsersPage is GET /users' answer.
-type UsersPage struct {
-	Users   []*identity.User `json:"users"`
-	Total   int              `json:"total"`
-	Page    int              `json:"page"`
-	PerPage int              `json:"per_page"`
-}
 
 // GET /.netlify/dev/api/users?q=&page=&per_page=: newest first; q is a substring of the
 // email or the full name (GoTrue's filter), or a user's id.
@@ -44,7 +38,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	search := strings.TrimSpace(q.Get("q"))
-	out := UsersPage{Users: []*identity.User{}, Page: page, PerPage: perPage}
+	out := devapi.UsersPage{Users: []*identity.User{}, Page: page, PerPage: perPage}
 	err := s.store.View(r.Context(), func(tx identity.Tx) error {
 		if search != "" && page == 1 {
 			if u, err := tx.UserByID(search); err == nil {

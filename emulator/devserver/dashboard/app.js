@@ -251,7 +251,9 @@ async function loadFunctions() {
   $("functions-rows").replaceChildren(
     ...body.map((f) => {
       const tr = el("tr");
-      for (const c of [f.name, f.runtime, f.state, (f.events ?? []).join(", "), f.last_error ?? ""]) tr.append(el("td", {}, c));
+      const state = f.state === "ready" ? (f.instances ? `warm (${f.instances})` : "built") : f.state;
+      for (const c of [f.name, f.runtime, state, (f.events ?? []).join(", ")]) tr.append(el("td", {}, c));
+      tr.append(el("td", {}, f.last_error ? el("pre", { textContent: f.last_error }) : ""));
       return tr;
     }),
   );

@@ -33,8 +33,8 @@ type UsersOptions struct {
 // newCmdUsersAdmin are dev users list, get, update, confirm, delete, create, invite and recover.
 func newCmdUsersAdmin(f *factory) []*cobra.Command {
 	o := &UsersOptions{IO: f.IO, client: f.Client}
-	mk := func(use, short string, args cobra.PositionalArgs, run func(*cobra.Command, *devapi.Client, []string) error) *cobra.Command {
-		cmd := &cobra.Command{Use: use, Short: short, Args: args, RunE: func(cmd *cobra.Command, a []string) error {
+	mk := func(use, short, example string, args cobra.PositionalArgs, run func(*cobra.Command, *devapi.Client, []string) error) *cobra.Command {
+		cmd := &cobra.Command{Use: use, Short: short, Example: example, Args: args, RunE: func(cmd *cobra.Command, a []string) error {
 			c, err := o.client(cmd.Context(), o.URL, o.Dir)
 			if err != nil {
 				return err
@@ -45,7 +45,7 @@ func newCmdUsersAdmin(f *factory) []*cobra.Command {
 		cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON")
 		return cmd
 	}
-	list := mk("list [QUERY]", "List users, newest first; QUERY is a substring of the email or name, or an id", cobra.MaximumNArgs(1),
+	list := mk("list [QUERY]", "List users, newest first; QUERY is a substring of the email or name, or an id", "  dev users list\n  dev users list example.com --page 2 --json", cobra.MaximumNArgs(1),
 		func(cmd *cobra.Command, c *devapi.Client, a []string) error {
 			ctx := cmd.Context()
 			if len(a) == 1 {
@@ -74,7 +74,7 @@ func newCmdUsersAdmin(f *factory) []*cobra.Command {
 		})
 	list.Flags().IntVar(&o.Page, "page", 1, "the page (50 users a page)")
 
-	get := mk("get USER", "Show one user (by id or email) as GoTrue's admin API shows it", cobra.ExactArgs(1),
+	get := mk("get USER", "Show one user (by id or email) as GoTrue's admin API shows it", "  dev users get ann@example.com", cobra.ExactArgs(1),
 		func(cmd *cobra.Command, c *devapi.Client, a []string) error {
 			ctx := cmd.Context()
 			u, err := o.find(ctx, c, a[0])
@@ -84,7 +84,7 @@ func newCmdUsersAdmin(f *factory) []*cobra.Command {
 			return o.printJSON(u)
 		})
 
-	update := mk("update USER", "Change a user's roles and metadata (through GoTrue's admin update: usermodified handlers run)", cobra.ExactArgs(1),
+	update := mk("update USER", "Change a user's roles and metadata (through GoTrue's admin update: usermodified handlers run)", "  dev users update ann@example.com --role editor --role tester\n  dev users update ann@example.com --user-metadata '{\"plan\":\"pro\"}'", cobra.ExactArgs(1),
 		func(cmd *cobra.Command, c *devapi.Client, a []string) error {
 			ctx := cmd.Context()
 			u, err := o.find(ctx, c, a[0])
@@ -122,7 +122,7 @@ func newCmdUsersAdmin(f *factory) []*cobra.Command {
 	update.Flags().StringVar(&o.AppMetaData, "app-metadata", "", "JSON merged into app_metadata (null removes a key)")
 	update.Flags().StringVar(&o.UserMetaData, "user-metadata", "", "JSON merged into user_metadata (null removes a key)")
 
-	confirm := mk("confirm USER", "Confirm a user's email", cobra.ExactArgs(1), func(cmd *cobra.Command, c *devapi.Client, a []string) error {
+	confirm := mk("confirm USER", "Confirm a user's email", "  dev users confirm ann@example.com", cobra.ExactArgs(1), func(cmd *cobra.Command, c *devapi.Client, a []string) error {
 		ctx := cmd.Context()
 		u, err := o.find(ctx, c, a[0])
 		if err != nil {
@@ -134,7 +134,7 @@ func newCmdUsersAdmin(f *factory) []*cobra.Command {
 		}
 		return o.printJSON(out)
 	})
-	del := mk("delete USER", "Delete a user (userdeleted handlers run)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *devapi.Client, a []string) error {
+	del := mk("delete USER", "Delete a user (userdeleted handlers run)", "  dev users delete ann@example.com", cobra.ExactArgs(1), func(cmd *cobra.Command, c *devapi.Client, a []string) error {
 		ctx := cmd.Context()
 		u, err := o.find(ctx, c, a[0])
 		if err != nil {
@@ -146,7 +146,7 @@ func newCmdUsersAdmin(f *factory) []*cobra.Command {
 		fmt.Fprintf(o.IO.Out, "deleted %s (%s)\n", u.Email, u.ID)
 		return nil
 	})
-	create := mk("create EMAIL", "Create a user, confirmed unless --unconfirmed (GoTrue's admin create)", cobra.ExactArgs(1),
+	create := mk("create EMAIL", "Create a user, confirmed unless --unconfirmed (GoTrue's admin create)", "  dev users create ann@example.com --password pw-123456", cobra.ExactArgs(1),
 		func(cmd *cobra.Command, c *devapi.Client, a []string) error {
 			ctx := cmd.Context()
 			out, err := c.CreateUser(ctx, devapi.NewUser{Email: a[0], Password: o.Password, Confirm: !o.Unconfirmed})
@@ -157,7 +157,7 @@ func newCmdUsersAdmin(f *factory) []*cobra.Command {
 		})
 	create.Flags().StringVar(&o.Password, "password", "", "the user's password")
 	create.Flags().BoolVar(&o.Unconfirmed, "unconfirmed", false, "leave the email unconfirmed")
-	invite := mk("invite EMAIL", "Invite a user: dev captures the invite mail (dev mail shows it)", cobra.ExactArgs(1),
+	invite := mk("invite EMAIL", "Invite a user: dev captures the invite mail (dev mail shows it)", "  dev users invite bob@example.com && dev mail --to bob@example.com", cobra.ExactArgs(1),
 		func(cmd *cobra.Command, c *devapi.Client, a []string) error {
 			ctx := cmd.Context()
 			out, err := c.InviteUser(ctx, a[0])
@@ -166,7 +166,7 @@ func newCmdUsersAdmin(f *factory) []*cobra.Command {
 			}
 			return o.printJSON(out)
 		})
-	recover := mk("recover USER", "Send a user a recovery mail (dev mail shows it)", cobra.ExactArgs(1),
+	recover := mk("recover USER", "Send a user a recovery mail (dev mail shows it)", "  dev users recover ann@example.com", cobra.ExactArgs(1),
 		func(cmd *cobra.Command, c *devapi.Client, a []string) error {
 			ctx := cmd.Context()
 			u, err := o.find(ctx, c, a[0])

@@ -32,6 +32,7 @@ type pool struct {
 	artifact                 Artifact
 	buildErr                 error
 	building                 chan struct{} // closed when the build in progress ends
+	wanted                   chan struct{} // closed when a request waits for a build still queued
 	buildRunning, buildAgain bool
 	gen                      int // build generation; instances of older ones are retired
 	idle                     []*instance
@@ -63,8 +64,33 @@ func (p *pool) markBuilding() {
 	p.mu.Lock()
 	if p.building == nil {
 		p.building = make(chan struct{})
+		p.wanted = make(chan struct{})
 	}
 	p.mu.Unlock()
+}
+
+// want says that a request waits for the build in progress, so that a build still
+// queued behind others starts at once.
+func (p *pool) want() {
+	p.mu.Lock()
+	if p.wanted != nil {
+		select {
+		case <-p.wanted:
+		default:
+			close(p.wanted)
+		}
+	}
+	p.mu.Unlock()
+}
+
+// wantedNow is closed once a request waits for the next build.
+func (p *pool) wantedNow() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.wanted == nil {
+		p.wanted = make(chan struct{})
+	}
+	return p.wanted
 }
 
 // build (re)builds the function; requests wait for it instead of failing. A build
@@ -80,6 +106,9 @@ func (p *pool) build(ctx context.Context, report func(time.Duration, error)) {
 	p.buildRunning = true
 	if p.building == nil {
 		p.building = make(chan struct{})
+	}
+	if p.wanted == nil {
+		p.wanted = make(chan struct{})
 	}
 	done := p.building
 	p.mu.Unlock()
@@ -102,7 +131,7 @@ func (p *pool) build(ctx context.Context, report func(time.Duration, error)) {
 				p.lastError = err.Error()
 			}
 			old, p.idle = p.idle, nil
-			p.building, p.buildRunning = nil, false
+			p.building, p.buildRunning, p.wanted = nil, false, nil
 		}
 		p.mu.Unlock()
 		for _, in := range old {
@@ -129,6 +158,7 @@ func (p *pool) ready(ctx context.Context) (Artifact, int, error) {
 			}
 			return a, gen, err
 		}
+		p.want()
 		select {
 		case <-wait:
 		case <-ctx.Done():

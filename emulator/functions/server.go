@@ -95,8 +95,10 @@ type Server struct {
 	v2Once         sync.Once
 	v2Head, v2Tail string
 
-	// builders bounds the builds that run at once, per runtime: go build already uses
-	// every core, while esbuild takes milliseconds.
+	// builders bounds the builds that run in the background, one per runtime at a time
+	// (go build and esbuild each use every core): a site of a hundred functions then
+	// builds without slowing the start of the one that is called first, whose build
+	// skips the queue (see build).
 	builders map[Kind]chan struct{}
 	// built hears of each finished build, so that Watch watches the folders of the
 	// files it read outside the functions folder.
@@ -118,7 +120,7 @@ func NewServer(opts Options) *Server {
 	}
 	life, stop := context.WithCancel(context.Background())
 	return &Server{opts: opts, pools: map[string]*pool{}, conflicts: map[string]error{},
-		builders: map[Kind]chan struct{}{KindGo: make(chan struct{}, 2), KindJS: make(chan struct{}, 4)},
+		builders: map[Kind]chan struct{}{KindGo: make(chan struct{}, 1), KindJS: make(chan struct{}, 1)},
 		built:    make(chan struct{}, 1), life: life, stop: stop}
 }
 
@@ -294,9 +296,16 @@ func (s *Server) touches(p *pool, changed map[string]bool) bool {
 }
 
 func (s *Server) build(ctx context.Context, p *pool) {
+	// Builds wait for a slot, unless a request waits for this one: then it runs at
+	// once, so that the first call of one function in a site of a hundred does not
+	// queue behind the other ninety-nine.
 	if slots := s.builders[p.fn.Kind]; slots != nil {
-		slots <- struct{}{}
-		defer func() { <-slots }()
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+		case <-p.wantedNow():
+		case <-ctx.Done(): // dev stops: the build fails at once, and its waiters with it
+		}
 	}
 	name := p.fn.Name
 	p.build(ctx, func(took time.Duration, err error) {

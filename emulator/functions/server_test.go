@@ -29,6 +29,8 @@ type fakeRuntime struct {
 	live      atomic.Int32
 	maxLive   atomic.Int32
 	buildGate chan struct{} // when set, Build waits for it
+	// slowGate, when set, holds the builds of functions whose names start with "slow".
+	slowGate chan struct{}
 	handle    func(ctx context.Context, inv *Invocation) (*Response, error)
 }
 
@@ -49,6 +51,13 @@ func (r *fakeRuntime) Build(ctx context.Context, fn *Function) (Artifact, error)
 	r.builds.Add(1)
 	if r.buildGate != nil {
 		<-r.buildGate
+	}
+	if r.slowGate != nil && strings.HasPrefix(fn.Name, "slow") {
+		select {
+		case <-r.slowGate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	if strings.Contains(fn.Name, "broken") {
 		return nil, &BuildError{Function: fn.Name, Output: "broken.js:1:1: Unexpected end of file"}
@@ -454,3 +463,33 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	return b.b.Write(p)
 }
 func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
+
+// A function called while the builds of others hold every background build slot is
+// built at once and answers: in a site of many functions the first call does not
+// queue behind the rest, and waits for its own build instead of failing.
+func TestACalledFunctionSkipsTheBuildQueue(t *testing.T) {
+	rt := &fakeRuntime{slowGate: make(chan struct{}), handle: func(ctx context.Context, inv *Invocation) (*Response, error) {
+		return ok(`"fast"`)
+	}}
+	s, hs := newTestServer(t, rt, "slow1.js", "slow2.js", "slow3.js", "fast.js")
+	defer close(rt.slowGate)
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(hs.URL + Prefix + "fast")
+	if err != nil {
+		t.Fatalf("fast did not answer while the slow builds still run: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if code, body := resp.StatusCode, string(b); code != 200 || body != "fast" {
+		t.Fatalf("fast: %d %q, want 200 \"fast\" while the slow builds still run", code, body)
+	}
+	// The slow ones are still building, and wait their turn: one holds the slot.
+	for _, st := range s.List() {
+		if strings.HasPrefix(st.Name, "slow") && st.State != StateBuilding {
+			t.Errorf("%s is %s, want still %s", st.Name, st.State, StateBuilding)
+		}
+	}
+	if n := rt.builds.Load(); n != 2 {
+		t.Errorf("%d builds began, want 2 (fast's, and one slow one in the background slot)", n)
+	}
+}

@@ -21,7 +21,6 @@ import (
 // does exactly what the same GoTrue call does: hooks (usermodified, userdeleted),
 // mail, the audit log.
 
-
 // GET /.netlify/dev/api/users?q=&page=&per_page=: newest first; q is a substring of the
 // email or the full name (GoTrue's filter), or a user's id.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {

@@ -31,7 +31,7 @@ type fakeRuntime struct {
 	buildGate chan struct{} // when set, Build waits for it
 	// slowGate, when set, holds the builds of functions whose names start with "slow".
 	slowGate chan struct{}
-	handle    func(ctx context.Context, inv *Invocation) (*Response, error)
+	handle   func(ctx context.Context, inv *Invocation) (*Response, error)
 }
 
 type fakeArtifact struct{ fn *Function }

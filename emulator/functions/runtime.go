@@ -141,6 +141,16 @@ type StartOptions struct {
 	Log func(stream, line string)
 }
 
+// Prewarmer is a Runtime that can boot an instance before it knows which function it
+// will run (node's own start), so that the first start of a function does not wait for it.
+type Prewarmer interface {
+	// Prewarm boots one such instance, with fn's folder and env; the next Start with
+	// the same env uses it.
+	Prewarm(fn *Function, env []string) error
+	// StopPrewarmed stops an instance booted ahead and not used.
+	StopPrewarmed()
+}
+
 // Instance is one warm process of a function.
 type Instance interface {
 	// Invoke runs one invocation. A context cancelled or past inv.Deadline makes the

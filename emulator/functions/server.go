@@ -130,8 +130,36 @@ func (s *Server) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.apply(ctx, s.only(d), nil)
+	d = s.only(d)
+	s.apply(ctx, d, nil)
+	s.prewarm(d)
 	return nil
+}
+
+// prewarm has each runtime that can boot an instance ahead do so, for its first
+// function, while the builds run.
+func (s *Server) prewarm(d *Discovery) {
+	seen := map[Kind]bool{}
+	for _, fn := range d.Functions {
+		rt, ok := s.opts.Runtimes[fn.Kind].(Prewarmer)
+		if !ok || seen[fn.Kind] {
+			continue
+		}
+		seen[fn.Kind] = true
+		s.mu.RLock()
+		p := s.pools[fn.Name]
+		s.mu.RUnlock()
+		if p == nil || p.runtime != s.opts.Runtimes[fn.Kind] { // a debugger's own runtime
+			continue
+		}
+		s.builds.Add(1)
+		go func() {
+			defer s.builds.Done()
+			if err := rt.Prewarm(fn, s.opts.Env); err != nil {
+				s.opts.Log.Event(term.KindFunction, fn.Name, term.Warn, err.Error(), 0)
+			}
+		}()
+	}
 }
 
 // only keeps the one function Options.Only names.
@@ -346,6 +374,11 @@ func (s *Server) prestart(ctx context.Context, p *pool) {
 func (s *Server) Close() {
 	s.stop()
 	s.builds.Wait()
+	for _, rt := range s.opts.Runtimes {
+		if pw, ok := rt.(Prewarmer); ok {
+			pw.StopPrewarmed()
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, p := range s.pools {

@@ -19,6 +19,9 @@ type output struct {
 
 	mu   sync.Mutex // serialises log and guards tail
 	tail functions.StderrTail
+	// A spare worker's lines wait here until it knows its function (setLog).
+	spare   bool
+	pending [][2]string
 }
 
 func newOutput(log func(stream, line string)) *output {
@@ -39,6 +42,9 @@ func (o *output) forward(f *os.File, stream string, done chan<- struct{}) {
 	}
 }
 
+// maxPending is how many lines a spare worker's output keeps until it is given a log.
+const maxPending = 100
+
 func (o *output) line(stream, line string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -47,7 +53,23 @@ func (o *output) line(stream, line string) {
 	}
 	if o.log != nil {
 		o.log(stream, line)
+	} else if o.spare && len(o.pending) < maxPending {
+		o.pending = append(o.pending, [2]string{stream, line})
 	}
+}
+
+// setLog gives a spare worker's output the log of the function it now runs, and hands
+// it what the worker wrote before.
+func (o *output) setLog(log func(stream, line string)) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.log, o.spare = log, false
+	if log != nil {
+		for _, l := range o.pending {
+			log(l[0], l[1])
+		}
+	}
+	o.pending = nil
 }
 
 func (o *output) stderrTail() string {

@@ -16,6 +16,7 @@ import (
 //	dev → worker  'I' invoke: JSON {id, deadline (unix ms, 0 = none), event, cc, v2}; v2 is the v2
 //	              context's data plus "origin" (the client's, for the Request's URL) and
 //	              "identityContext" (globalThis.netlifyIdentityContext), which the shim takes out
+//	              'P' load (a spare worker only, once, first): JSON {bundle, name}
 //	worker → dev  'T' token (tcp channel only, first)   'R' ready ("v1"|"v2")   'E' load failed (error JSON)
 //	              'L' v1 result JSON   'F' invocation failed (error JSON)
 //	              'H' v2 head JSON {status, headers:[[k,v]…]}   'B' raw body bytes   'Z' body end   'X' body failed
@@ -23,6 +24,7 @@ import (
 // An invocation is answered by exactly one of L, F, or H followed by B… and then Z or X.
 const (
 	frameInvoke    = 'I'
+	frameLoad      = 'P'
 	frameToken     = 'T'
 	frameReady     = 'R'
 	frameLoadError = 'E'

@@ -34,6 +34,9 @@ type Runtime struct {
 	node nodeInfo // once found; a failed look is repeated, so installing node later works
 
 	useTCP bool // the Windows channel, also on Unix (tests)
+
+	spare    *spare // a worker booted ahead, under mu (spare.go)
+	spareGen int    // bumped by StopPrewarmed, so a Prewarm under way keeps nothing
 }
 
 var _ functions.Runtime = (*Runtime)(nil)

@@ -3,6 +3,9 @@
 //
 //   node [--enable-source-maps ...] worker.cjs <bundle.cjs> <function name> <channel>
 //
+// A spare worker, which dev boots before it knows which function will need it, is started
+// with "-" for both and loads nothing until a 'P' frame names them (see protocol.go).
+//
 // <channel> is "fds" (requests on fd 3, answers on fd 4; Unix) or "tcp:<port>:<token>"
 // (one loopback connection carries both; Windows). stdin is empty; stdout and stderr are
 // the function's own: dev forwards them line by line.
@@ -10,6 +13,7 @@
 // Protocol. Every message is a frame: 4-byte big-endian payload length, 1 type byte, payload.
 //   dev → worker  'I' invoke: JSON {id, deadline (unix ms, 0 = none), event, cc, v2}; v2 is the
 //                 context's data plus origin (the client's) and identityContext (see runV2)
+//                 'P' (a spare only, once, first) load: JSON {bundle, name}
 //   worker → dev  'T' the token from argv (tcp only, the very first frame)
 //                 'R' ready: "v1" or "v2"        'E' the bundle failed to load: error JSON
 //                 'L' v1 result: JSON             'F' the invocation failed: error JSON
@@ -24,7 +28,8 @@
 const fs = require('node:fs');
 const net = require('node:net');
 
-const [bundlePath, functionName, channel] = process.argv.slice(2);
+let [bundlePath, functionName, channel] = process.argv.slice(2);
+const spare = bundlePath === '-';
 const EMPTY = Buffer.alloc(0);
 const MAX_CHUNK = 1 << 20;
 const NO_DEADLINE_MS = 2147483647; // setTimeout's largest delay
@@ -513,7 +518,26 @@ async function drain() {
   draining = false;
 }
 
+let loadAsked = false;
+
 function onFrame(type, payload) {
+  if (type === 0x50 /* 'P' */ && spare && !loadAsked) {
+    loadAsked = true;
+    let which;
+    try {
+      which = JSON.parse(payload.toString('utf8'));
+    } catch (err) {
+      sendJSON('E', describe(err));
+      return;
+    }
+    bundlePath = which.bundle;
+    functionName = which.name;
+    // As a worker started for this function would have them.
+    process.argv[2] = bundlePath;
+    process.argv[3] = functionName;
+    load();
+    return;
+  }
   if (type !== 0x49 /* 'I' */) return;
   queue.push(payload.toString('utf8'));
   if (!draining) drain();
@@ -587,7 +611,7 @@ function load() {
 function connect() {
   if (channel === 'fds') {
     readFrames(new net.Socket({ fd: 3, readable: true, writable: false }));
-    load();
+    if (!spare) load();
     return;
   }
   const m = /^tcp:(\d+):(.+)$/.exec(channel || '');
@@ -597,7 +621,7 @@ function connect() {
   }
   socket = net.connect({ host: '127.0.0.1', port: Number(m[1]), noDelay: true }, () => {
     send('T', m[2]);
-    load();
+    if (!spare) load();
   });
   readFrames(socket);
 }

@@ -2,6 +2,7 @@ package nodejs
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,21 +47,36 @@ func (r *Runtime) Start(ctx context.Context, a functions.Artifact, opts function
 	if err != nil {
 		return nil, err
 	}
-	in, err := r.spawn(node.path, art, opts)
+	if in := r.takeSpare(node.path, art, opts); in != nil {
+		// A worker booted ahead: it loads this function's bundle now.
+		load, _ := json.Marshal(map[string]string{"bundle": art.bundle, "name": art.fn.Name})
+		if err := in.ready(ctx, load); err != nil {
+			in.Close()
+			return nil, err
+		}
+		return in, nil
+	}
+	in, err := r.spawn(node.path, workerArgs{worker: art.worker, bundle: art.bundle, fn: art.fn}, opts)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", art.fn.Name, err)
 	}
-	if err := in.ready(ctx); err != nil {
+	if err := in.ready(ctx, nil); err != nil {
 		in.Close()
 		return nil, err
 	}
 	return in, nil
 }
 
-func (r *Runtime) spawn(node string, art *Artifact, opts functions.StartOptions) (*instance, error) {
+// workerArgs say what a worker runs: a function's bundle, or ("-") none yet for a spare.
+type workerArgs struct {
+	worker, bundle string
+	fn             *functions.Function
+}
+
+func (r *Runtime) spawn(node string, w workerArgs, opts functions.StartOptions) (*instance, error) {
 	args := append([]string{"--enable-source-maps"}, r.opts.ExtraNodeArgs...)
 	cmd := exec.Command(node)
-	cmd.Dir = art.fn.SiteDir
+	cmd.Dir = w.fn.SiteDir
 	cmd.Env = opts.Env
 	if cmd.Env == nil {
 		cmd.Env = []string{} // nil would mean dev's own environment
@@ -76,7 +92,11 @@ func (r *Runtime) spawn(node string, art *Artifact, opts functions.StartOptions)
 	if err != nil {
 		return nil, err
 	}
-	cmd.Args = append(append([]string{node}, args...), art.worker, art.bundle, art.fn.Name, ch.arg)
+	name := w.fn.Name
+	if w.bundle == "-" {
+		name = "-"
+	}
+	cmd.Args = append(append([]string{node}, args...), w.worker, w.bundle, name, ch.arg)
 
 	stdoutR, stdoutW, err := os.Pipe()
 	if err != nil {
@@ -103,7 +123,7 @@ func (r *Runtime) spawn(node string, art *Artifact, opts functions.StartOptions)
 	}
 
 	in := &instance{
-		fn:         art.fn,
+		fn:         w.fn,
 		cmd:        cmd,
 		proc:       proc,
 		ch:         ch,
@@ -118,6 +138,7 @@ func (r *Runtime) spawn(node string, art *Artifact, opts functions.StartOptions)
 		stderr:     stderrR,
 	}
 	in.turn <- struct{}{}
+	in.output.spare = w.bundle == "-"
 	go in.wait()
 	go in.output.forward(stdoutR, "stdout", in.stdoutDone)
 	go in.output.forward(stderrR, "stderr", in.stderrDone)
@@ -172,8 +193,9 @@ func (in *instance) readAnswers() {
 	}
 }
 
-// ready connects the channel and waits for the worker to load the bundle.
-func (in *instance) ready(ctx context.Context) error {
+// ready connects the channel and waits for the worker to load the bundle; a spare is
+// first told which one (load, a 'P' frame's payload).
+func (in *instance) ready(ctx context.Context, load []byte) error {
 	if err := in.ch.connect(ctx, in.exited); err != nil {
 		if errors.Is(err, errWorkerGone) {
 			return in.exitError()
@@ -181,6 +203,12 @@ func (in *instance) ready(ctx context.Context) error {
 		return err
 	}
 	go in.readAnswers()
+	if load != nil {
+		f := append(binary.BigEndian.AppendUint32(nil, uint32(len(load))), frameLoad)
+		if err := in.send(ctx, append(f, load...)); err != nil {
+			return err
+		}
+	}
 	f, err := in.next(ctx)
 	if err != nil {
 		return err

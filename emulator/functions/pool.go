@@ -43,13 +43,20 @@ type pool struct {
 	lastError                string
 	running                  int
 	onStart                  func(fn *Function, in Instance)
-	declared                 Declared // as the entry file last read declares
-	route                    *routes  // declared's config.path, compiled
+	// When to start another instance (see acquire): what invocations and starts have
+	// taken (moving averages), who waits for a busy instance, and a channel closed
+	// each time one goes back idle.
+	invokeAvg, startAvg time.Duration
+	waiting             int
+	freed               chan struct{}
+	declared            Declared // as the entry file last read declares
+	route               *routes  // declared's config.path, compiled
 }
 
 type instance struct {
 	Instance
-	gen int
+	gen   int
+	since time.Time // when its current invocation acquired it
 }
 
 func newPool(fn *Function, rt Runtime, limit int, env func() []string, log func(stream, line string)) *pool {
@@ -179,33 +186,109 @@ func (p *pool) acquire(ctx context.Context) (*instance, error) {
 		return nil, ctx.Err()
 	}
 	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		<-p.slots
-		return nil, fmt.Errorf("function %s was removed", p.fn.Name)
-	}
-	for len(p.idle) > 0 {
-		in := p.idle[len(p.idle)-1]
-		p.idle = p.idle[:len(p.idle)-1]
-		if in.gen == p.gen {
-			p.running++
-			p.mu.Unlock()
-			return in, nil
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
 		}
-		go in.Close()
+	}()
+	for {
+		if p.closed {
+			p.mu.Unlock()
+			<-p.slots
+			return nil, fmt.Errorf("function %s was removed", p.fn.Name)
+		}
+		for len(p.idle) > 0 {
+			in := p.idle[len(p.idle)-1]
+			p.idle = p.idle[:len(p.idle)-1]
+			if in.gen == p.gen {
+				p.running++
+				p.mu.Unlock()
+				in.since = time.Now()
+				return in, nil
+			}
+			go in.Close()
+		}
+		if !p.worthWaiting() {
+			break
+		}
+		// Every instance is busy, and one will most likely be free before a new one
+		// would have started: wait for it, at most as long as a start takes.
+		if p.freed == nil {
+			p.freed = make(chan struct{})
+		}
+		freed := p.freed
+		if timer == nil {
+			timer = time.NewTimer(p.startCost())
+		}
+		p.waiting++
+		p.mu.Unlock()
+		expired := false
+		select {
+		case <-freed:
+		case <-timer.C:
+			expired = true
+		case <-ctx.Done():
+			p.mu.Lock()
+			p.waiting--
+			p.mu.Unlock()
+			<-p.slots
+			return nil, ctx.Err()
+		}
+		p.mu.Lock()
+		p.waiting--
+		if expired {
+			break
+		}
 	}
 	p.running++
 	p.mu.Unlock()
 
+	began := time.Now()
 	started, err := p.runtime.Start(ctx, a, StartOptions{Env: p.env(), Log: p.log})
 	if err != nil {
 		p.release(nil, false)
 		return nil, err
 	}
+	p.mu.Lock()
+	p.startAvg = movingAverage(p.startAvg, time.Since(began))
+	p.mu.Unlock()
 	if p.onStart != nil {
 		p.onStart(p.fn, started)
 	}
-	return &instance{Instance: started, gen: gen}, nil
+	return &instance{Instance: started, gen: gen, since: time.Now()}, nil
+}
+
+// worthWaiting reports whether an invocation that finds every instance busy should
+// wait for one instead of starting another: when the invocations queued before it,
+// shared among the busy instances, would end sooner than a start takes. A site's
+// quick functions then stay one warm instance under a burst of calls, as each new
+// node process would cost 40 MB and 60 ms of CPU, while slow ones still get an
+// instance per concurrent call. Production's limits are unchanged: one invocation at a
+// time per instance, at most limit instances. Called with p.mu held.
+func (p *pool) worthWaiting() bool {
+	if p.running == 0 || p.invokeAvg == 0 {
+		return false // nothing to wait for, or nothing known yet
+	}
+	expected := time.Duration(p.waiting+1) * p.invokeAvg / time.Duration(p.running)
+	return expected < p.startCost()
+}
+
+// defaultStartCost is what an instance start is taken to cost until one is measured:
+// the first instance may have been booted ahead (a Prewarmer's), which says nothing.
+const defaultStartCost = 50 * time.Millisecond
+
+// startCost is how long starting an instance takes; called with p.mu held.
+func (p *pool) startCost() time.Duration {
+	return max(p.startAvg, defaultStartCost)
+}
+
+// movingAverage adds d to an exponentially weighted moving average (weight 1/8).
+func movingAverage(avg, d time.Duration) time.Duration {
+	if avg == 0 {
+		return d
+	}
+	return avg + (d-avg)/8
 }
 
 // release returns a slot; a healthy instance of the current build goes back warm.
@@ -214,6 +297,11 @@ func (p *pool) release(in *instance, healthy bool) {
 	keep := in != nil && healthy && !p.closed && in.gen == p.gen
 	if keep {
 		p.idle = append(p.idle, in)
+		p.invokeAvg = movingAverage(p.invokeAvg, time.Since(in.since))
+		if p.freed != nil {
+			close(p.freed)
+			p.freed = nil
+		}
 	}
 	p.running--
 	p.mu.Unlock()

@@ -31,7 +31,9 @@ type fakeRuntime struct {
 	buildGate chan struct{} // when set, Build waits for it
 	// slowGate, when set, holds the builds of functions whose names start with "slow".
 	slowGate chan struct{}
-	handle   func(ctx context.Context, inv *Invocation) (*Response, error)
+	// startDelay is how long each Start takes.
+	startDelay time.Duration
+	handle     func(ctx context.Context, inv *Invocation) (*Response, error)
 }
 
 type fakeArtifact struct{ fn *Function }
@@ -72,6 +74,7 @@ type fakeInstance struct {
 
 func (r *fakeRuntime) Start(ctx context.Context, a Artifact, opts StartOptions) (Instance, error) {
 	r.starts.Add(1)
+	time.Sleep(r.startDelay)
 	return &fakeInstance{r: r}, nil
 }
 
@@ -491,5 +494,69 @@ func TestACalledFunctionSkipsTheBuildQueue(t *testing.T) {
 	}
 	if n := rt.builds.Load(); n != 2 {
 		t.Errorf("%d builds began, want 2 (fast's, and one slow one in the background slot)", n)
+	}
+}
+
+// burst sends n concurrent calls of a function and checks each answers 200.
+func burst(t *testing.T, url string, n int) {
+	t.Helper()
+	client := &http.Client{Timeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := client.Get(url)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("status %d", resp.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Calls that end long before a new instance would have started wait for the busy one:
+// a burst on a quick function keeps one instance, where each would be a node process.
+func TestQuickCallsWaitForTheBusyInstance(t *testing.T) {
+	rt := &fakeRuntime{startDelay: 80 * time.Millisecond, handle: func(ctx context.Context, inv *Invocation) (*Response, error) {
+		time.Sleep(time.Millisecond)
+		return ok(`"quick"`)
+	}}
+	_, hs := newTestServerWith(t, rt, func(o *Options) { o.Concurrency = 4 }, "quick.js")
+	url := hs.URL + Prefix + "quick"
+	burst(t, url, 1) // one instance, and what a call takes
+	for i := 0; i < 5; i++ {
+		burst(t, url, 8)
+	}
+	if n := rt.starts.Load(); n != 1 {
+		t.Errorf("%d instances started for calls of 1 ms that a start of 80 ms would not have served sooner, want 1", n)
+	}
+	if m := rt.maxLive.Load(); m != 1 {
+		t.Errorf("%d invocations ran at once in one instance", m)
+	}
+}
+
+// Calls that would wait longer than a start get instances of their own, up to the
+// limit, as in production.
+func TestSlowCallsGetInstancesOfTheirOwn(t *testing.T) {
+	rt := &fakeRuntime{startDelay: 5 * time.Millisecond, handle: func(ctx context.Context, inv *Invocation) (*Response, error) {
+		time.Sleep(150 * time.Millisecond)
+		return ok(`"slow"`)
+	}}
+	_, hs := newTestServerWith(t, rt, func(o *Options) { o.Concurrency = 4; o.Timeout = 5 * time.Second }, "slow.js")
+	url := hs.URL + Prefix + "slow"
+	burst(t, url, 1)
+	burst(t, url, 4)
+	if n := rt.starts.Load(); n != 4 {
+		t.Errorf("%d instances started for four concurrent calls of 150 ms, want 4", n)
+	}
+	if m := rt.maxLive.Load(); m != 4 {
+		t.Errorf("at most %d calls ran at once, want the four", m)
 	}
 }

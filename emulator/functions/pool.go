@@ -22,6 +22,7 @@ const (
 // pool runs one function: its current build, its warm instances, at most limit of
 // them at once, and a queue beyond that.
 type pool struct {
+	life    context.Context // dev's: its end stops invocations under way
 	fn      *Function
 	runtime Runtime
 	limit   int
@@ -219,7 +220,7 @@ func (p *pool) acquire(ctx context.Context) (*instance, error) {
 		}
 		freed := p.freed
 		if timer == nil {
-			timer = time.NewTimer(p.startCost())
+			timer = time.NewTimer(p.waitLimit())
 		}
 		p.waiting++
 		p.mu.Unlock()
@@ -267,11 +268,26 @@ func (p *pool) acquire(ctx context.Context) (*instance, error) {
 // instance per concurrent call. Production's limits are unchanged: one invocation at a
 // time per instance, at most limit instances. Called with p.mu held.
 func (p *pool) worthWaiting() bool {
-	if p.running == 0 || p.invokeAvg == 0 {
-		return false // nothing to wait for, or nothing known yet
+	if p.running == 0 {
+		return false // nothing to wait for
+	}
+	if p.invokeAvg == 0 {
+		// No call has ended yet, as in a burst of first calls while the first instance
+		// starts: wait for it (see waitLimit).
+		return true
 	}
 	expected := time.Duration(p.waiting+1) * p.invokeAvg / time.Duration(p.running)
 	return expected < p.startCost()
+}
+
+// waitLimit is the longest a call waits for a busy instance before it starts its own:
+// a start's time, or two while no call has ended yet (the first instance is still
+// starting, and the wait includes the rest of its start). Called with p.mu held.
+func (p *pool) waitLimit() time.Duration {
+	if p.invokeAvg == 0 {
+		return 2 * p.startCost()
+	}
+	return p.startCost()
 }
 
 // defaultStartCost is what an instance start is taken to cost until one is measured:
@@ -318,11 +334,28 @@ func (p *pool) invoke(ctx context.Context, inv *Invocation, timeout time.Duratio
 	if err != nil {
 		return nil, err
 	}
-	ictx, cancel := ctx, context.CancelFunc(func() {})
-	if timeout > 0 {
-		ictx, cancel = context.WithTimeout(ctx, timeout)
-		inv.Deadline = time.Now().Add(timeout)
+	// Once it has an instance, an invocation runs to its end or its time limit even if
+	// the client goes away, as in production: stopping it would also stop the instance,
+	// and the next call would wait for a new one. A deadline of the caller's (a hook's
+	// time limit) still holds, and dev's end stops it.
+	var ictx context.Context
+	var cancel context.CancelFunc
+	detached, dcancel := context.WithoutCancel(ctx), context.CancelFunc(func() {})
+	if d, ok := ctx.Deadline(); ok {
+		detached, dcancel = context.WithDeadline(detached, d)
 	}
+	if timeout > 0 {
+		ictx, cancel = context.WithTimeout(detached, timeout)
+		inv.Deadline = time.Now().Add(timeout)
+	} else {
+		ictx, cancel = context.WithCancel(detached)
+	}
+	stop := func() bool { return false }
+	if p.life != nil {
+		stop = context.AfterFunc(p.life, cancel)
+	}
+	end := cancel
+	cancel = func() { stop(); end(); dcancel() }
 	resp, err := in.Invoke(ictx, inv)
 	healthy := err == nil
 	var fe *FunctionError
@@ -335,7 +368,7 @@ func (p *pool) invoke(ctx context.Context, inv *Invocation, timeout time.Duratio
 		resp.Body = &releasingBody{ReadCloser: resp.Body, release: func() { cancel(); p.release(in, true) }}
 		return resp, nil
 	}
-	timedOut := ictx.Err() == context.DeadlineExceeded && ctx.Err() == nil
+	timedOut := ictx.Err() == context.DeadlineExceeded && detached.Err() == nil
 	cancel()
 	p.release(in, healthy)
 	if err != nil && timedOut {

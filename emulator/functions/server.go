@@ -223,6 +223,7 @@ func (s *Server) apply(ctx context.Context, d *Discovery, changed map[string]boo
 			}
 			s.opts.Log.Event(term.KindFunction, name, outcomeOf(stream), line, 0)
 		})
+		p.life = s.life
 		if s.opts.Supervisor != nil {
 			p.onStart = s.opts.Supervisor.OnStart
 		}

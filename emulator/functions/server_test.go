@@ -560,3 +560,34 @@ func TestSlowCallsGetInstancesOfTheirOwn(t *testing.T) {
 		t.Errorf("at most %d calls ran at once, want the four", m)
 	}
 }
+
+// A client that goes away does not stop the invocation it started, nor its instance:
+// the function runs to its end, as in production, and the next call reuses it.
+func TestClientGoneLeavesTheInvocationRunning(t *testing.T) {
+	finished := make(chan struct{}, 1)
+	rt := &fakeRuntime{handle: func(ctx context.Context, inv *Invocation) (*Response, error) {
+		select {
+		case <-time.After(150 * time.Millisecond):
+			finished <- struct{}{}
+			return ok(`"done"`)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}}
+	_, hs := newTestServerWith(t, rt, func(o *Options) { o.Timeout = 5 * time.Second }, "long.js")
+	impatient := &http.Client{Timeout: 20 * time.Millisecond}
+	if _, err := impatient.Get(hs.URL + Prefix + "long"); err == nil {
+		t.Fatal("the impatient client got an answer")
+	}
+	select {
+	case <-finished:
+	case <-time.After(3 * time.Second):
+		t.Fatal("the invocation was stopped when its client went away")
+	}
+	if code, body := get(t, hs.URL+Prefix+"long"); code != 200 || body != "done" {
+		t.Fatalf("next call: %d %q", code, body)
+	}
+	if n := rt.starts.Load(); n != 1 {
+		t.Errorf("%d instances started, want the first one reused", n)
+	}
+}

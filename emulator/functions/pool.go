@@ -340,10 +340,13 @@ func (p *pool) invoke(ctx context.Context, inv *Invocation, timeout time.Duratio
 	// time limit) still holds, and dev's end stops it.
 	var ictx context.Context
 	var cancel context.CancelFunc
-	detached, dcancel := context.WithoutCancel(ctx), context.CancelFunc(func() {})
-	if d, ok := ctx.Deadline(); ok {
-		detached, dcancel = context.WithDeadline(detached, d)
-	}
+	detached, dcancel := context.WithCancel(context.WithoutCancel(ctx))
+	// The caller's own deadline passing (ctx.Err() set first, so the caller sees it).
+	stopCaller := context.AfterFunc(ctx, func() {
+		if ctx.Err() == context.DeadlineExceeded {
+			dcancel()
+		}
+	})
 	if timeout > 0 {
 		ictx, cancel = context.WithTimeout(detached, timeout)
 		inv.Deadline = time.Now().Add(timeout)
@@ -355,7 +358,7 @@ func (p *pool) invoke(ctx context.Context, inv *Invocation, timeout time.Duratio
 		stop = context.AfterFunc(p.life, cancel)
 	}
 	end := cancel
-	cancel = func() { stop(); end(); dcancel() }
+	cancel = func() { stop(); stopCaller(); end(); dcancel() }
 	resp, err := in.Invoke(ictx, inv)
 	healthy := err == nil
 	var fe *FunctionError

@@ -45,11 +45,9 @@ type pool struct {
 	running                  int
 	onStart                  func(fn *Function, in Instance)
 	// When to start another instance (see acquire): what invocations and starts have
-	// taken (moving averages), who waits for a busy instance, and a channel closed
-	// each time one goes back idle.
+	// taken (moving averages), and the calls queued for a busy instance, oldest first.
 	invokeAvg, startAvg time.Duration
-	waiting             int
-	freed               chan struct{}
+	waiters             []chan *instance
 	declared            Declared // as the entry file last read declares
 	route               *routes  // declared's config.path, compiled
 }
@@ -187,59 +185,57 @@ func (p *pool) acquire(ctx context.Context) (*instance, error) {
 		return nil, ctx.Err()
 	}
 	p.mu.Lock()
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	for {
-		if p.closed {
-			p.mu.Unlock()
-			<-p.slots
-			return nil, fmt.Errorf("function %s was removed", p.fn.Name)
-		}
-		for len(p.idle) > 0 {
-			in := p.idle[len(p.idle)-1]
-			p.idle = p.idle[:len(p.idle)-1]
-			if in.gen == p.gen {
-				p.running++
-				p.mu.Unlock()
-				in.since = time.Now()
-				return in, nil
-			}
-			go in.Close()
-		}
-		if !p.worthWaiting() {
-			break
-		}
-		// Every instance is busy, and one will most likely be free before a new one
-		// would have started: wait for it, at most as long as a start takes.
-		if p.freed == nil {
-			p.freed = make(chan struct{})
-		}
-		freed := p.freed
-		if timer == nil {
-			timer = time.NewTimer(p.waitLimit())
-		}
-		p.waiting++
+	if p.closed {
 		p.mu.Unlock()
-		expired := false
-		select {
-		case <-freed:
-		case <-timer.C:
-			expired = true
-		case <-ctx.Done():
-			p.mu.Lock()
-			p.waiting--
+		<-p.slots
+		return nil, fmt.Errorf("function %s was removed", p.fn.Name)
+	}
+	for len(p.idle) > 0 {
+		in := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		if in.gen == p.gen {
+			p.running++
 			p.mu.Unlock()
-			<-p.slots
-			return nil, ctx.Err()
+			in.since = time.Now()
+			return in, nil
+		}
+		go in.Close()
+	}
+	if p.worthWaiting() {
+		// Every instance is busy, and one will most likely be free before a new one
+		// would have started: queue for it (release hands it over, first come first
+		// served), at most as long as a start takes.
+		handed := make(chan *instance, 1)
+		p.waiters = append(p.waiters, handed)
+		timer := time.NewTimer(p.waitLimit())
+		p.mu.Unlock()
+		var cancelled error
+		select {
+		case in := <-handed:
+			timer.Stop()
+			in.since = time.Now()
+			return in, nil
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			cancelled = ctx.Err()
 		}
 		p.mu.Lock()
-		p.waiting--
-		if expired {
-			break
+		if !p.dequeue(handed) {
+			// Handed over while the wait ended: the instance is ours.
+			p.mu.Unlock()
+			in := <-handed
+			if cancelled != nil {
+				p.release(in, true)
+				return nil, cancelled
+			}
+			in.since = time.Now()
+			return in, nil
+		}
+		if cancelled != nil {
+			p.mu.Unlock()
+			<-p.slots
+			return nil, cancelled
 		}
 	}
 	p.running++
@@ -260,6 +256,18 @@ func (p *pool) acquire(ctx context.Context) (*instance, error) {
 	return &instance{Instance: started, gen: gen, since: time.Now()}, nil
 }
 
+// dequeue takes a waiter out of the queue; false when release has already handed it
+// an instance. Called with p.mu held.
+func (p *pool) dequeue(w chan *instance) bool {
+	for i, q := range p.waiters {
+		if q == w {
+			p.waiters = append(p.waiters[:i], p.waiters[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
 // worthWaiting reports whether an invocation that finds every instance busy should
 // wait for one instead of starting another: when the invocations queued before it,
 // shared among the busy instances, would end sooner than a start takes. A site's
@@ -276,7 +284,7 @@ func (p *pool) worthWaiting() bool {
 		// starts: wait for it (see waitLimit).
 		return true
 	}
-	expected := time.Duration(p.waiting+1) * p.invokeAvg / time.Duration(p.running)
+	expected := time.Duration(len(p.waiters)+1) * p.invokeAvg / time.Duration(p.running)
 	return expected < p.startCost()
 }
 
@@ -312,12 +320,18 @@ func (p *pool) release(in *instance, healthy bool) {
 	p.mu.Lock()
 	keep := in != nil && healthy && !p.closed && in.gen == p.gen
 	if keep {
-		p.idle = append(p.idle, in)
 		p.invokeAvg = movingAverage(p.invokeAvg, time.Since(in.since))
-		if p.freed != nil {
-			close(p.freed)
-			p.freed = nil
+		if len(p.waiters) > 0 {
+			// Straight to the oldest waiting call, which holds a slot of its own and
+			// counts as running already: a newcomer cannot take it first.
+			w := p.waiters[0]
+			p.waiters = p.waiters[1:]
+			w <- in
+			p.mu.Unlock()
+			<-p.slots
+			return
 		}
+		p.idle = append(p.idle, in)
 	}
 	p.running--
 	p.mu.Unlock()

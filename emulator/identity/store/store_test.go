@@ -244,3 +244,52 @@ func TestEachUserGivesEveryUserOnce(t *testing.T) {
 		t.Fatalf("%v; %d of %d users", err, len(seen), n)
 	}
 }
+
+// The captured mail and the audit log keep their newest rows, so that a store in memory
+// stays bounded under hours of signups.
+func TestMailAndAuditLogKeepTheNewest(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(ctx, func(tx identity.Tx) error {
+		for i := 0; i < MaxMail+5; i++ {
+			m := &identity.Mail{ID: fmt.Sprint("m", i), To: "a@example.com", Kind: identity.MailKind("confirm"), CreatedAt: time.Now()}
+			if err := tx.CreateMail(m); err != nil {
+				return err
+			}
+		}
+		for i := 0; i < MaxAuditEntries+5; i++ {
+			e := &identity.AuditEntry{ID: fmt.Sprint("a", i), Payload: map[string]any{"action": "login"}, CreatedAt: time.Now()}
+			if err := tx.CreateAuditEntry(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.View(ctx, func(tx identity.Tx) error {
+		mails, err := tx.ListMail("")
+		if err != nil {
+			return err
+		}
+		if len(mails) != MaxMail || mails[0].ID != fmt.Sprint("m", MaxMail+4) || mails[len(mails)-1].ID != "m5" {
+			t.Errorf("%d mails, from %s to %s; want %d, m%d to m5", len(mails), mails[0].ID, mails[len(mails)-1].ID, MaxMail, MaxMail+4)
+		}
+		entries, total, err := tx.ListAudit(identity.AuditQuery{Page: identity.Page{Number: 1, PerPage: 1}})
+		if err != nil {
+			return err
+		}
+		if total != MaxAuditEntries || entries[0].ID != fmt.Sprint("a", MaxAuditEntries+4) {
+			t.Errorf("%d audit entries, newest %s; want %d, a%d", total, entries[0].ID, MaxAuditEntries, MaxAuditEntries+4)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -280,7 +280,10 @@ func (t *tx) DeleteRefreshTokens(userID string) error {
 }
 
 func (t *tx) CreateMail(m *identity.Mail) error {
-	_, err := t.exec(qInsertMail, m.ID, m.To, string(m.Kind), m.Subject, m.Token, m.Link, m.Text, m.HTML, m.CreatedAt.UnixMilli())
+	res, err := t.exec(qInsertMail, m.ID, m.To, string(m.Kind), m.Subject, m.Token, m.Link, m.Text, m.HTML, m.CreatedAt.UnixMilli())
+	if err == nil {
+		err = t.keepNewest(res, "mail", MaxMail)
+	}
 	if err != nil {
 		return fmt.Errorf("capture mail: %w", err)
 	}
@@ -327,11 +330,32 @@ func (t *tx) CreateAuditEntry(e *identity.AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("encode audit entry: %w", err)
 	}
-	_, err = t.exec(qInsertAudit, e.ID, string(payload), e.CreatedAt.Unix())
+	res, err := t.exec(qInsertAudit, e.ID, string(payload), e.CreatedAt.Unix())
+	if err == nil {
+		err = t.keepNewest(res, "audit_log", MaxAuditEntries)
+	}
 	if err != nil {
 		return fmt.Errorf("write audit entry: %w", err)
 	}
 	return nil
+}
+
+// The captured mail and the audit log keep their newest rows only, as the journal
+// does, so that a store in memory under hours of signups stays bounded.
+const (
+	MaxMail         = 1000
+	MaxAuditEntries = 10000
+)
+
+// keepNewest deletes the rows of table (mail or audit_log, whose seq only grows) that
+// are more than keep behind the one just inserted.
+func (t *tx) keepNewest(inserted sql.Result, table string, keep int64) error {
+	seq, err := inserted.LastInsertId()
+	if err != nil || seq <= keep {
+		return err
+	}
+	_, err = t.exec("DELETE FROM "+table+" WHERE seq <= ?", seq-keep)
+	return err
 }
 
 func (t *tx) ListAudit(q identity.AuditQuery) ([]*identity.AuditEntry, int, error) {

@@ -48,21 +48,28 @@ type pool struct {
 	// taken (moving averages), and the calls queued for a busy instance, oldest first.
 	invokeAvg, startAvg time.Duration
 	waiters             []chan *instance
-	declared            Declared // as the entry file last read declares
-	route               *routes  // declared's config.path, compiled
+	retireAfter         time.Duration // idleRetire, shorter in tests
+	retireTimer         *time.Timer   // set while more than one instance is idle
+	declared            Declared      // as the entry file last read declares
+	route               *routes       // declared's config.path, compiled
 }
 
 type instance struct {
 	Instance
 	gen   int
-	since time.Time // when its current invocation acquired it
+	since time.Time // when its current invocation acquired it, or when it went idle
 }
+
+// idleRetire is how long an idle instance beyond a function's last one is kept before
+// it is stopped, as Lambda stops instances that go unused: the processes a burst
+// started do not stay for the rest of the day. One instance of each function stays warm.
+const idleRetire = 5 * time.Minute
 
 func newPool(fn *Function, rt Runtime, limit int, env func() []string, log func(stream, line string)) *pool {
 	if limit < 1 {
 		limit = 1
 	}
-	return &pool{fn: fn, runtime: rt, limit: limit, env: env, log: log, slots: make(chan struct{}, limit), declared: fn.Declared, route: routesOf(fn.Declared)}
+	return &pool{fn: fn, runtime: rt, limit: limit, env: env, log: log, slots: make(chan struct{}, limit), declared: fn.Declared, route: routesOf(fn.Declared), retireAfter: idleRetire}
 }
 
 // markBuilding makes requests wait from now on for the next build.
@@ -331,7 +338,11 @@ func (p *pool) release(in *instance, healthy bool) {
 			<-p.slots
 			return
 		}
+		in.since = time.Now()
 		p.idle = append(p.idle, in)
+		if len(p.idle) > 1 && p.retireTimer == nil {
+			p.retireTimer = time.AfterFunc(p.retireAfter, p.retireIdle)
+		}
 	}
 	p.running--
 	p.mu.Unlock()
@@ -394,12 +405,44 @@ func (p *pool) invoke(ctx context.Context, inv *Invocation, timeout time.Duratio
 	return resp, err
 }
 
+// retireIdle stops the instances that have been idle for retireAfter, but the most
+// recently used one, and looks again when the next would be due.
+func (p *pool) retireIdle() {
+	p.mu.Lock()
+	p.retireTimer = nil
+	var stop []*instance
+	keep := p.idle[:0]
+	now := time.Now()
+	for i, in := range p.idle {
+		// The last one is the most recently used (acquire takes from the end).
+		if i < len(p.idle)-1 && now.Sub(in.since) >= p.retireAfter {
+			stop = append(stop, in)
+			continue
+		}
+		keep = append(keep, in)
+	}
+	clear(p.idle[len(keep):])
+	p.idle = keep
+	if len(p.idle) > 1 {
+		next := p.retireAfter - now.Sub(p.idle[0].since)
+		p.retireTimer = time.AfterFunc(max(next, time.Millisecond), p.retireIdle)
+	}
+	p.mu.Unlock()
+	for _, in := range stop {
+		in.Close()
+	}
+}
+
 // close stops every instance; the function is gone.
 func (p *pool) close() {
 	p.mu.Lock()
 	p.closed = true
 	idle := p.idle
 	p.idle = nil
+	if p.retireTimer != nil {
+		p.retireTimer.Stop()
+		p.retireTimer = nil
+	}
 	p.mu.Unlock()
 	for _, in := range idle {
 		in.Close()

@@ -33,7 +33,9 @@ type fakeRuntime struct {
 	slowGate chan struct{}
 	// startDelay is how long each Start takes.
 	startDelay time.Duration
-	handle     func(ctx context.Context, inv *Invocation) (*Response, error)
+	// onStart, when set, hears of each instance started.
+	onStart func(*fakeInstance)
+	handle  func(ctx context.Context, inv *Invocation) (*Response, error)
 }
 
 type fakeArtifact struct{ fn *Function }
@@ -75,7 +77,11 @@ type fakeInstance struct {
 func (r *fakeRuntime) Start(ctx context.Context, a Artifact, opts StartOptions) (Instance, error) {
 	r.starts.Add(1)
 	time.Sleep(r.startDelay)
-	return &fakeInstance{r: r}, nil
+	in := &fakeInstance{r: r}
+	if r.onStart != nil {
+		r.onStart(in)
+	}
+	return in, nil
 }
 
 func (in *fakeInstance) Invoke(ctx context.Context, inv *Invocation) (*Response, error) {
@@ -589,5 +595,59 @@ func TestClientGoneLeavesTheInvocationRunning(t *testing.T) {
 	}
 	if n := rt.starts.Load(); n != 1 {
 		t.Errorf("%d instances started, want the first one reused", n)
+	}
+}
+
+// Instances a burst started are stopped once they have been idle a while; the most
+// recently used one stays warm.
+func TestIdleInstancesRetire(t *testing.T) {
+	var mu sync.Mutex
+	var started []*fakeInstance
+	rt := &fakeRuntime{handle: func(ctx context.Context, inv *Invocation) (*Response, error) {
+		time.Sleep(100 * time.Millisecond)
+		return ok(`"slow"`)
+	}}
+	rt.onStart = func(in *fakeInstance) {
+		mu.Lock()
+		started = append(started, in)
+		mu.Unlock()
+	}
+	s, hs := newTestServerWith(t, rt, func(o *Options) { o.Concurrency = 3; o.Timeout = 5 * time.Second }, "slow.js")
+	s.mu.RLock()
+	p := s.pools["slow"]
+	s.mu.RUnlock()
+	p.mu.Lock()
+	p.retireAfter = 100 * time.Millisecond
+	p.mu.Unlock()
+	url := hs.URL + Prefix + "slow"
+	burst(t, url, 1)
+	burst(t, url, 3)
+	if n := rt.starts.Load(); n != 3 {
+		t.Fatalf("%d instances started, want 3", n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		closed := 0
+		for _, in := range started {
+			if in.closed.Load() {
+				closed++
+			}
+		}
+		mu.Unlock()
+		if closed == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 3 idle instances stopped, want 2", closed)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st := s.List(); st[0].Instances != 1 {
+		t.Errorf("%d instances left, want one warm", st[0].Instances)
+	}
+	burst(t, url, 1)
+	if n := rt.starts.Load(); n != 3 {
+		t.Errorf("the warm instance was not used: %d starts", n)
 	}
 }

@@ -239,6 +239,9 @@ func (p *pool) acquire(ctx context.Context) (*instance, error) {
 			in.since = time.Now()
 			return in, nil
 		}
+		if cancelled == nil && p.closed {
+			cancelled = fmt.Errorf("function %s was removed", p.fn.Name)
+		}
 		if cancelled != nil {
 			p.mu.Unlock()
 			<-p.slots
@@ -330,7 +333,7 @@ func (p *pool) release(in *instance, healthy bool) {
 		p.invokeAvg = movingAverage(p.invokeAvg, time.Since(in.since))
 		if len(p.waiters) > 0 {
 			// Straight to the oldest waiting call, which holds a slot of its own and
-			// counts as running already: a newcomer cannot take it first.
+			// takes over this call's place in running: a newcomer cannot take it first.
 			w := p.waiters[0]
 			p.waiters = p.waiters[1:]
 			w <- in

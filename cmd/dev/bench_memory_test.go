@@ -67,16 +67,24 @@ func BenchmarkServeMemoryBigBodies(b *testing.B) {
 
 // procStatusMB reads one of /proc/PID/status's kB fields, in MB.
 func procStatusMB(b *testing.B, pid int, field string) float64 {
-	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	mb, err := statusMB(pid, field)
 	if err != nil {
 		b.Fatal(err)
+	}
+	return mb
+}
+
+// statusMB reads one of /proc/PID/status's kB fields ("VmRSS:"), in MB.
+func statusMB(pid int, field string) (float64, error) {
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, err
 	}
 	for _, line := range strings.Split(string(status), "\n") {
 		if v, ok := strings.CutPrefix(line, field); ok {
 			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-			return float64(kb) / 1024
+			return float64(kb) / 1024, nil
 		}
 	}
-	b.Fatal(fmt.Errorf("no %s in /proc/%d/status", field, pid))
-	return 0
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }

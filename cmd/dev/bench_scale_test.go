@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,26 +38,14 @@ func firstCall(b *testing.B, bin, site string) time.Duration {
 	b.Helper()
 	port := strconv.Itoa(freePort(b))
 	url := "http://127.0.0.1:" + port + "/.netlify/functions/hello"
-	client := &http.Client{Timeout: 10 * time.Second}
 	cmd := exec.Command(bin, "serve", "--port", port, "--dir", site)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
 	defer stopDev(cmd)
-	for time.Since(start) < 20*time.Second {
-		resp, err := client.Get(url)
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return time.Since(start)
-			}
-		}
-		time.Sleep(time.Millisecond)
-	}
-	b.Fatalf("%s gave no 200 within 20s", url)
-	return 0
+	waitOK(b, url)
+	return time.Since(start)
 }
 
 // BenchmarkFirstCall100Functions: dev serve's start to the first 200 of a JS function,

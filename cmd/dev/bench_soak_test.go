@@ -211,17 +211,8 @@ func treeRSS(pid int) (root, tree float64) {
 		}
 	}
 	rss := func(pid int) float64 {
-		status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-		if err != nil {
-			return 0
-		}
-		for _, line := range strings.Split(string(status), "\n") {
-			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-				kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-				return float64(kb) / 1024
-			}
-		}
-		return 0
+		mb, _ := statusMB(pid, "VmRSS:") // 0 for a process gone meanwhile
+		return mb
 	}
 	root = rss(pid)
 	queue := []int{pid}
@@ -251,11 +242,13 @@ func slope(xs, ys []float64) float64 {
 	return (n*sxy - sx*sy) / d
 }
 
+// waitOK polls url every millisecond until it answers 200.
 func waitOK(b *testing.B, url string) {
 	b.Helper()
+	client := &http.Client{Timeout: 10 * time.Second}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(url)
+		resp, err := client.Get(url)
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
@@ -263,7 +256,7 @@ func waitOK(b *testing.B, url string) {
 				return
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 	b.Fatalf("%s gave no 200 within 30s", url)
 }

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -102,17 +101,12 @@ func BenchmarkServeIdleMemory(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		cmd, _, _ := startDev(b, bin, "")
 		time.Sleep(500 * time.Millisecond)
-		status, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/status")
+		mb, err := statusMB(cmd.Process.Pid, "VmRSS:")
 		stopDev(cmd)
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, line := range strings.Split(string(status), "\n") {
-			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-				kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-				rss = float64(kb) / 1024
-			}
-		}
+		rss = mb
 	}
 	b.ReportMetric(rss, "MB-rss")
 }

@@ -32,6 +32,9 @@ const (
 	callTimeout = 5 * time.Second
 	// runTimeout bounds waiting for delve to say the process runs after a continue.
 	runTimeout = 5 * time.Second
+	// stateTimeout bounds one question whether the process runs, which delve answers at
+	// once unless the question is stuck (see state).
+	stateTimeout = time.Second
 )
 
 // innerAddr is where each helper's delve listens: a free loopback port. Editors reach
@@ -54,6 +57,10 @@ type attachment struct {
 	conns  []net.Conn
 	client *rpc2.RPCClient
 	runner *rpc2.RPCClient
+	// The connection state asks on, dialled again when a question sticks (see state).
+	probeMu   sync.Mutex
+	probe     *rpc2.RPCClient
+	probeConn net.Conn
 	ownRun atomic.Bool   // the session's continue is under way
 	halted chan struct{} // the session's continue returned: the target stopped
 	// ownStop is where the session's continue stopped at a breakpoint, until a client
@@ -247,14 +254,70 @@ func (a *attachment) call(f func(c *rpc2.RPCClient) error) error {
 }
 
 // state asks delve whether the process runs, without waiting for it to stop.
+//
+// It asks on a connection of its own, and gives that connection up when an answer
+// does not come within stateTimeout. delve's non-blocking state is not quite: it
+// looks whether a continue runs, and if none does, waits for the target's lock. A
+// continue that takes the lock in between (the session's or a client's) holds it until
+// the process next stops, which for a function let run freely may be never, and delve
+// answers a connection's requests in order, so every later question on it would wait
+// too (the detach that "did not let hello run within 5s" of a CI run). A new
+// connection asks again; by then the continue is under way and is seen.
 func (a *attachment) state() (*api.DebuggerState, error) {
-	var st *api.DebuggerState
-	err := a.call(func(c *rpc2.RPCClient) error {
-		var err error
-		st, err = c.GetStateNonBlocking()
-		return err
-	})
-	return st, err
+	c, err := a.prober()
+	if err != nil {
+		return nil, err
+	}
+	type answer struct {
+		st  *api.DebuggerState
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		st, err := c.GetStateNonBlocking()
+		done <- answer{st, err}
+	}()
+	timer := time.NewTimer(stateTimeout)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.st, r.err
+	case <-timer.C:
+		a.dropProbe(c)
+		return nil, fmt.Errorf("delve did not say within %s whether %s runs", stateTimeout, a.opts.Name)
+	case <-a.exited:
+		return nil, fmt.Errorf("the debugger of %s ended", a.opts.Name)
+	}
+}
+
+// prober is the connection state asks on, dialled when there is none.
+func (a *attachment) prober() (*rpc2.RPCClient, error) {
+	a.probeMu.Lock()
+	defer a.probeMu.Unlock()
+	if a.probe != nil {
+		return a.probe, nil
+	}
+	if a.retired.Load() {
+		return nil, fmt.Errorf("the debugger of %s is letting go", a.opts.Name)
+	}
+	conn, err := a.dial()
+	if err != nil {
+		return nil, err
+	}
+	a.probe, a.probeConn = rpc2.NewClientFromConn(conn), conn
+	return a.probe, nil
+}
+
+// dropProbe gives up a connection whose question stuck; its pending call returns
+// with an error once the connection is closed.
+func (a *attachment) dropProbe(c *rpc2.RPCClient) {
+	a.probeMu.Lock()
+	defer a.probeMu.Unlock()
+	if a.probe != c {
+		return
+	}
+	a.probeConn.Close()
+	a.probe, a.probeConn = nil, nil
 }
 
 // resume lets the process run with the session's own continue, as dlv --continue
@@ -421,6 +484,12 @@ func (a *attachment) stopHelper() error {
 	for _, c := range a.conns {
 		c.Close()
 	}
+	a.probeMu.Lock()
+	if a.probeConn != nil {
+		a.probeConn.Close()
+		a.probe, a.probeConn = nil, nil
+	}
+	a.probeMu.Unlock()
 	return err
 }
 

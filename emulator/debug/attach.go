@@ -61,8 +61,8 @@ type attachment struct {
 	probeMu   sync.Mutex
 	probe     *rpc2.RPCClient
 	probeConn net.Conn
-	ownRun atomic.Bool   // the session's continue is under way
-	halted chan struct{} // the session's continue returned: the target stopped
+	ownRun    atomic.Bool   // the session's continue is under way
+	halted    chan struct{} // the session's continue returned: the target stopped
 	// ownStop is where the session's continue stopped at a breakpoint, until a client
 	// continues: that client's continue is answered with it (see rpcConn.request).
 	ownStop  atomic.Pointer[api.DebuggerState]

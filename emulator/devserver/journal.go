@@ -72,9 +72,15 @@ func (s *Server) recordInvocation(rec functions.InvocationRecord) {
 // costs a request nothing; sync waits until what was added is stored. What waits is
 // bounded like the journal itself: when the store falls behind by more than
 // journal.MaxBytes, the oldest waiting entries are dropped and counted.
+//
+// A batch gathers for journalLinger after its first entry, unless a reader syncs
+// first: a transaction per call was most of the journal's cost under load (one
+// call's entry is a few microseconds to store, its transaction tens), and with the
+// writer waking for every call it was most of dev's CPU.
 type journalWriter struct {
 	store        journal.Store
 	log          *term.Logger
+	linger       time.Duration
 	mu           sync.Mutex
 	cond         *sync.Cond
 	pending      []*journal.Entry
@@ -83,11 +89,15 @@ type journalWriter struct {
 	added        uint64
 	written      uint64
 	closed       bool
+	flush        chan struct{} // a reader waits: write now
 	done         chan struct{}
 }
 
+// journalLinger is how long a batch of the journal gathers before it is written.
+const journalLinger = 50 * time.Millisecond
+
 func newJournalWriter(store journal.Store, log *term.Logger) *journalWriter {
-	w := &journalWriter{store: store, log: log, done: make(chan struct{})}
+	w := &journalWriter{store: store, log: log, linger: journalLinger, flush: make(chan struct{}, 1), done: make(chan struct{})}
 	w.cond = sync.NewCond(&w.mu)
 	go w.loop()
 	return w
@@ -110,12 +120,17 @@ func (w *journalWriter) add(e *journal.Entry) {
 		w.written++ // never to be written: sync must not wait for it
 	}
 	w.added++
+	first := len(w.pending) == 1
 	w.mu.Unlock()
-	w.cond.Broadcast()
+	if first {
+		w.cond.Broadcast() // the writer waits for a batch's first entry only
+	}
 }
 
 func (w *journalWriter) loop() {
 	defer close(w.done)
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
 	for {
 		w.mu.Lock()
 		for len(w.pending) == 0 && !w.closed {
@@ -125,6 +140,17 @@ func (w *journalWriter) loop() {
 			w.mu.Unlock()
 			return
 		}
+		closed := w.closed
+		w.mu.Unlock()
+		if !closed {
+			linger.Reset(w.linger)
+			select {
+			case <-linger.C:
+			case <-w.flush:
+				linger.Stop()
+			}
+		}
+		w.mu.Lock()
 		batch := w.pending
 		w.pending, w.pendingBytes = nil, 0
 		w.mu.Unlock()
@@ -143,8 +169,19 @@ func (w *journalWriter) sync() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	target := w.added
+	if w.written < target {
+		w.wake()
+	}
 	for w.written < target {
 		w.cond.Wait()
+	}
+}
+
+// wake ends the current batch's linger.
+func (w *journalWriter) wake() {
+	select {
+	case w.flush <- struct{}{}:
+	default:
 	}
 }
 
@@ -160,6 +197,7 @@ func (w *journalWriter) close() {
 	w.mu.Lock()
 	w.closed = true
 	w.mu.Unlock()
+	w.wake()
 	w.cond.Broadcast()
 	<-w.done
 }

@@ -19,11 +19,10 @@ var _ journal.Store = (*SQLite)(nil)
 const JournalLimit = journal.MaxEntries
 
 const (
-	qInsertJournalEntry = "INSERT INTO journal (id, kind, function, user_id, user_email, entry, created_at, size) VALUES (?,?,?,?,?,?,?,?)"
-	// The entries beyond the newest n, and those past the newest that fit in n bytes.
-	qPruneJournalEntries = "DELETE FROM journal WHERE seq < (SELECT seq FROM journal ORDER BY seq DESC LIMIT 1 OFFSET ?)"
-	qPruneJournalBytes   = `DELETE FROM journal WHERE seq <= (SELECT seq FROM
-	  (SELECT seq, sum(size) OVER (ORDER BY seq DESC) AS total FROM journal) WHERE total > ? ORDER BY seq DESC LIMIT 1)`
+	qInsertJournalEntry  = "INSERT INTO journal (id, kind, function, user_id, user_email, entry, created_at, size) VALUES (?,?,?,?,?,?,?,?)"
+	qJournalTotals       = "SELECT entries, bytes FROM journal_totals WHERE id = 1"
+	qOldestJournal       = "SELECT seq, size FROM journal ORDER BY seq"
+	qDropJournalThrough  = "DELETE FROM journal WHERE seq <= ?"
 	qCountJournalDropped = `INSERT INTO settings (key, value) VALUES ('journal_dropped', ?)
 	  ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER)`
 )
@@ -44,17 +43,9 @@ func (s *SQLite) AddEntries(ctx context.Context, es []*journal.Entry) error {
 				return fmt.Errorf("write journal entry: %w", err)
 			}
 		}
-		var dropped int64
-		for _, prune := range []struct {
-			query string
-			arg   int
-		}{{qPruneJournalEntries, journal.MaxEntries - 1}, {qPruneJournalBytes, journal.MaxBytes}} {
-			res, err := x.exec(prune.query, prune.arg)
-			if err != nil {
-				return fmt.Errorf("drop old journal entries: %w", err)
-			}
-			n, _ := res.RowsAffected()
-			dropped += n
+		dropped, err := x.pruneJournal()
+		if err != nil {
+			return err
 		}
 		if dropped > 0 {
 			if _, err := x.exec(qCountJournalDropped, strconv.FormatInt(dropped, 10)); err != nil {
@@ -70,8 +61,8 @@ func (s *SQLite) AddEntries(ctx context.Context, es []*journal.Entry) error {
 func (s *SQLite) JournalStats(ctx context.Context) (journal.Stats, error) {
 	var st journal.Stats
 	var dropped sql.NullString
-	err := s.reader.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(size), 0),
-	  (SELECT value FROM settings WHERE key = 'journal_dropped') FROM journal`).Scan(&st.Entries, &st.Bytes, &dropped)
+	err := s.reader.QueryRowContext(ctx, `SELECT entries, bytes,
+	  (SELECT value FROM settings WHERE key = 'journal_dropped') FROM journal_totals WHERE id = 1`).Scan(&st.Entries, &st.Bytes, &dropped)
 	if err != nil {
 		return st, fmt.Errorf("count journal entries: %w", err)
 	}
@@ -144,4 +135,45 @@ func (s *SQLite) Entry(ctx context.Context, id string) (*journal.Entry, error) {
 		return nil, fmt.Errorf("decode journal entry %s: %w", id, err)
 	}
 	return &e, nil
+}
+
+// pruneJournal drops the oldest entries beyond journal.MaxEntries entries or
+// journal.MaxBytes bytes, and says how many. The totals come from journal_totals (kept
+// by triggers), and it reads only the entries it drops, oldest first, so a write costs
+// what it drops, not what is kept.
+func (t *tx) pruneJournal() (int64, error) {
+	var entries, bytes int64
+	if err := t.queryRow(qJournalTotals).Scan(&entries, &bytes); err != nil {
+		return 0, fmt.Errorf("count journal entries: %w", err)
+	}
+	overEntries, overBytes := entries-journal.MaxEntries, bytes-journal.MaxBytes
+	if overEntries <= 0 && overBytes <= 0 {
+		return 0, nil
+	}
+	rows, err := t.query(qOldestJournal)
+	if err != nil {
+		return 0, fmt.Errorf("find old journal entries: %w", err)
+	}
+	var n, through int64
+	// The newest entry is never dropped: journal.Kept makes each smaller than MaxBytes.
+	for n < entries-1 && (n < overEntries || overBytes > 0) && rows.Next() {
+		var seq, size int64
+		if err := rows.Scan(&seq, &size); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("find old journal entries: %w", err)
+		}
+		n, through, overBytes = n+1, seq, overBytes-size
+	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return 0, fmt.Errorf("find old journal entries: %w", err)
+	}
+	rows.Close()
+	if n == 0 {
+		return 0, nil
+	}
+	if _, err := t.exec(qDropJournalThrough, through); err != nil {
+		return 0, fmt.Errorf("drop old journal entries: %w", err)
+	}
+	return n, nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -79,4 +80,141 @@ func ids(es []*journal.Entry) []string {
 		out = append(out, e.ID)
 	}
 	return out
+}
+
+// BenchmarkAddEntryToAFullJournal: one function call's entry (about 1 KB, as the
+// hello function's is with its headers) added to a journal at its limit of entries,
+// which drops the oldest: the store's cost of journaling each call under load.
+func BenchmarkAddEntryToAFullJournal(b *testing.B) {
+	for _, c := range []struct {
+		store string
+		batch int
+	}{{"memory", 1}, {"memory", 50}, {"file", 1}, {"file", 50}} {
+		b.Run(fmt.Sprintf("%s/batch=%d", c.store, c.batch), func(b *testing.B) {
+			batch := c.batch
+			ctx := context.Background()
+			path := Memory
+			if c.store == "file" {
+				path = filepath.Join(b.TempDir(), "journal.db")
+			}
+			s, err := Open(ctx, path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			for i := 0; i < journal.MaxEntries; i += 500 {
+				es := []*journal.Entry{}
+				for j := i; j < i+500; j++ {
+					es = append(es, entry(j, 800))
+				}
+				if err := s.AddEntries(ctx, es); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			n := journal.MaxEntries
+			for i := 0; i < b.N; i++ {
+				es := make([]*journal.Entry, batch)
+				for j := range es {
+					es[j] = entry(n, 800)
+					n++
+				}
+				if err := s.AddEntries(ctx, es); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*batch), "µs/entry")
+		})
+	}
+}
+
+// The totals the prune relies on (kept by triggers) agree with the entries, through
+// drops by count and by bytes, and the newest entries are the ones kept.
+func TestJournalTotalsFollowTheEntries(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	check := func(when string) journal.Stats {
+		t.Helper()
+		st, err := s.JournalStats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n, bytes, first, last int64
+		if err := s.reader.QueryRowContext(ctx, "SELECT count(*), coalesce(sum(size), 0), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM journal").
+			Scan(&n, &bytes, &first, &last); err != nil {
+			t.Fatal(err)
+		}
+		if int64(st.Entries) != n || st.Bytes != bytes {
+			t.Fatalf("%s: stats %+v, the table holds %d entries of %d bytes", when, st, n, bytes)
+		}
+		if n > 0 && last-first+1 != n {
+			t.Fatalf("%s: entries %d..%d are not the newest %d", when, first, last, n)
+		}
+		return st
+	}
+	check("empty")
+	i := 0
+	add := func(count, body int) {
+		es := []*journal.Entry{}
+		for j := 0; j < count; j++ {
+			es = append(es, entry(i, body))
+			i++
+		}
+		if err := s.AddEntries(ctx, es); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(journal.MaxEntries-1, 10)
+	if st := check("one short of the limit"); st.Entries != journal.MaxEntries-1 || st.Dropped != 0 {
+		t.Fatalf("dropped before the limit: %+v", st)
+	}
+	add(3, 10)
+	if st := check("two over the count"); st.Entries != journal.MaxEntries || st.Dropped != 2 {
+		t.Fatalf("two over the count: %+v", st)
+	}
+	for k := 0; k < 12; k++ { // 12 × 10 × 320 KB, well over MaxBytes
+		add(10, journal.MaxBody)
+	}
+	st := check("over the bytes")
+	if st.Bytes > journal.MaxBytes || st.Bytes < journal.MaxBytes*8/10 {
+		t.Fatalf("over the bytes: %+v, want just under %d bytes", st, journal.MaxBytes)
+	}
+	if int64(st.Entries)+st.Dropped != int64(i) {
+		t.Fatalf("%d kept + %d dropped of %d added", st.Entries, st.Dropped, i)
+	}
+}
+
+// A store of version 5 (before journal_totals) keeps its journal and its totals start
+// from what it holds.
+func TestJournalTotalsStartFromAnOlderStore(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v5.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := []*journal.Entry{entry(1, 100), entry(2, 200), entry(3, 300)}
+	if err := s.AddEntries(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := s.JournalStats(ctx)
+	// Back to version 5: no totals, no triggers.
+	if _, err := s.writer.ExecContext(ctx, `DROP TRIGGER journal_totals_insert; DROP TRIGGER journal_totals_delete;
+	  DROP TABLE journal_totals; PRAGMA user_version = 5`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.JournalStats(ctx)
+	if err != nil || got != want || got.Entries != 3 {
+		t.Fatalf("after the upgrade: %+v (%v), want %+v", got, err, want)
+	}
 }

@@ -108,7 +108,7 @@ const (
 
 var preparedQueries = []string{
 	qUserByID, qUserByEmail, qUserByConfirmation, qUserByRecovery, qInsertUser, qUpdateUser,
-	qInsertRefreshToken, qRefreshToken, qRevokeRefreshToken, qInsertMail, qInsertAudit, qInsertJournalEntry, qPruneJournalEntries, qPruneJournalBytes, qCountJournalDropped,
+	qInsertRefreshToken, qRefreshToken, qRevokeRefreshToken, qInsertMail, qInsertAudit, qInsertJournalEntry, qJournalTotals, qOldestJournal, qDropJournalThrough, qCountJournalDropped,
 }
 
 func (t *tx) UserByID(id string) (*identity.User, error) {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -31,9 +33,16 @@ func findNode(name string) (nodeInfo, error) {
 		}
 		return nodeInfo{}, fmt.Errorf("node %s cannot be run (%v): install Node.js %d or newer to run JS functions", name, err, minNodeMajor)
 	}
+	versionsMu.Lock()
+	defer versionsMu.Unlock()
+	if info, ok := versions[path]; ok {
+		return info, nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, path, "--version").Output()
+	cmd := exec.CommandContext(ctx, path, "--version")
+	cmd.Env = versionEnv(os.Environ())
+	out, err := cmd.Output()
 	if err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) && len(exit.Stderr) > 0 {
@@ -49,7 +58,31 @@ func findNode(name string) (nodeInfo, error) {
 	if major < minNodeMajor {
 		return nodeInfo{}, fmt.Errorf("node v%s found at %s is too old: install Node.js %d or newer to run JS functions", version, path, minNodeMajor)
 	}
-	return nodeInfo{path: path, version: version, major: major}, nil
+	info := nodeInfo{path: path, version: version, major: major}
+	versions[path] = info
+	return info, nil
+}
+
+// versions are the nodes found good in this run, by path, so that dev serve's
+// preflight and the runtime ask each once. A node not found, or too old, is asked
+// again: the user may install another meanwhile.
+var (
+	versionsMu sync.Mutex
+	versions   = map[string]nodeInfo{}
+)
+
+// versionEnv is the environment node --version runs in: this one without
+// NODE_EXTRA_CA_CERTS, which node reads and parses before it prints its version (40 ms
+// for a system bundle of 144 certificates, ten times the rest), and which a version
+// does not depend on. Functions keep it.
+func versionEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "NODE_EXTRA_CA_CERTS=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func nodeMajor(version string) (int, bool) {

@@ -30,8 +30,12 @@ type Options struct {
 type Runtime struct {
 	opts Options
 
-	mu   sync.Mutex
-	node nodeInfo // once found; a failed look is repeated, so installing node later works
+	mu sync.Mutex
+	// node is the node found, once found; a failed look is repeated, so installing
+	// node later works. Its own lock, held while node --version runs, keeps a look
+	// from holding up what waits on mu (a spare worker starting meanwhile).
+	nodeMu sync.Mutex
+	node   nodeInfo
 
 	useTCP bool // the Windows channel, also on Unix (tests)
 
@@ -72,8 +76,8 @@ func (r *Runtime) NodeVersion() string {
 }
 
 func (r *Runtime) findNode() (nodeInfo, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.nodeMu.Lock()
+	defer r.nodeMu.Unlock()
 	if r.node.path != "" {
 		return r.node, nil
 	}

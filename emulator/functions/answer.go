@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 )
 
 // Answer is what the client of a function gets: a status, headers and the whole body
@@ -110,6 +111,20 @@ func writeAnswer(w http.ResponseWriter, a *Answer) {
 	w.WriteHeader(a.Status)
 	if len(a.Body) > 0 {
 		_, _ = w.Write(a.Body)
+	}
+}
+
+// writeWholeAnswer writes an answer whose body is all there and sends it at once,
+// with its length, as production's buffered responses have, so that what the server
+// does next (journal, log) does not delay the client.
+func writeWholeAnswer(w http.ResponseWriter, a *Answer) {
+	if a.Status >= 200 && a.Status != http.StatusNoContent && a.Status != http.StatusNotModified &&
+		a.Header.Get("Content-Length") == "" && a.Header.Get("Transfer-Encoding") == "" {
+		w.Header().Set("Content-Length", strconv.Itoa(len(a.Body)))
+	}
+	writeAnswer(w, a)
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -87,6 +88,12 @@ func TestCallAnswersAsServeHTTP(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Call: %v", err)
 			}
+			// Over HTTP a whole answer is sent with its length, the framing of the
+			// body; Call hands back the body itself.
+			if got, want := rec.Header().Get("Content-Length"), strconv.Itoa(rec.Body.Len()); got != "" && got != want {
+				t.Fatalf("ServeHTTP sent Content-Length %q for a body of %s bytes", got, want)
+			}
+			rec.Header().Del("Content-Length")
 			if a.Status != rec.Code || !reflect.DeepEqual(a.Header, rec.Header()) || !bytes.Equal(a.Body, rec.Body.Bytes()) || (a.Body == nil) != (rec.Body.Bytes() == nil) {
 				t.Fatalf("Call answered %d %v %q;\nServeHTTP wrote %d %v %q", a.Status, a.Header, a.Body, rec.Code, rec.Header(), rec.Body.Bytes())
 			}

@@ -512,9 +512,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, err := s.invoke(r.Context(), c, s.opts.Timeout)
 	a, stream := answerOf(resp, err)
-	writeAnswer(w, a)
 	if stream != nil {
+		writeAnswer(w, a)
 		streamTo(w, stream)
+	} else {
+		// The client has its answer before the call is journaled and logged.
+		writeWholeAnswer(w, a)
 	}
 	s.finish(c, resp, a.Status, err)
 }

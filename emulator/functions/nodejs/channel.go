@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"sync"
 	"time"
 )
 
@@ -23,7 +24,11 @@ type channel struct {
 	arg      string // the worker's <channel> argument
 	requests requestWriter
 	answers  *bufio.Reader
-	closers  []io.Closer // dev's ends
+	// answersEnd is the file or connection answers reads, for its deadline; set
+	// once a tcp channel's worker connects, under endMu.
+	endMu      sync.Mutex
+	answersEnd interface{ SetReadDeadline(time.Time) error }
+	closers    []io.Closer // dev's ends
 
 	childFiles []*os.File // the worker's ends, closed in dev once it started
 	listener   net.Listener
@@ -53,6 +58,7 @@ func pipeChannel(cmd *exec.Cmd) (*channel, error) {
 		arg:        "fds",
 		requests:   reqW,
 		answers:    bufio.NewReaderSize(ansR, answerBuffer),
+		answersEnd: ansR,
 		closers:    []io.Closer{reqW, ansR},
 		childFiles: []*os.File{reqR, ansW},
 	}, nil
@@ -68,6 +74,15 @@ func tcpChannel() (*channel, error) {
 	token := hex.EncodeToString(raw[:])
 	port := ln.Addr().(*net.TCPAddr).Port
 	return &channel{arg: fmt.Sprintf("tcp:%d:%s", port, token), listener: ln, token: token}, nil
+}
+
+// readDeadline sets when a read of the answers gives up (the zero time: never).
+func (c *channel) readDeadline(t time.Time) {
+	c.endMu.Lock()
+	defer c.endMu.Unlock()
+	if c.answersEnd != nil {
+		c.answersEnd.SetReadDeadline(t)
+	}
 }
 
 // started closes dev's copies of the worker's ends, so that the worker's exit is seen as EOF.
@@ -123,6 +138,9 @@ func (c *channel) connect(ctx context.Context, exited <-chan struct{}) error {
 			return a.err
 		}
 		c.requests, c.answers = a.conn.(*net.TCPConn), a.answers
+		c.endMu.Lock()
+		c.answersEnd = a.conn
+		c.endMu.Unlock()
 		c.closers = append(c.closers, a.conn)
 		return nil
 	case <-ctx.Done():

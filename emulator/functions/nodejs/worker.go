@@ -128,7 +128,6 @@ func (r *Runtime) spawn(node string, w workerArgs, opts functions.StartOptions) 
 		proc:       proc,
 		ch:         ch,
 		output:     newOutput(opts.Log),
-		frames:     make(chan frame, 8),
 		exited:     make(chan struct{}),
 		done:       make(chan struct{}),
 		turn:       make(chan struct{}, 1),
@@ -153,7 +152,6 @@ type instance struct {
 	ch     *channel
 	output *output
 
-	frames chan frame    // the worker's answers, from readAnswers
 	exited chan struct{} // closed once the process is reaped; state is set then
 	state  *os.ProcessState
 	done   chan struct{} // closed by Close
@@ -176,21 +174,10 @@ func (in *instance) wait() {
 	in.proc.Wait()
 	in.state = in.cmd.ProcessState
 	close(in.exited)
-}
-
-func (in *instance) readAnswers() {
-	defer close(in.frames)
-	for {
-		f, err := readFrame(in.ch.answers)
-		if err != nil {
-			return
-		}
-		select {
-		case in.frames <- f:
-		case <-in.done:
-			return
-		}
-	}
+	// Answers written just before the exit may still be on their way; after that, a
+	// read waiting for more (the answers' other end kept open by a process the
+	// function started) gives up.
+	time.AfterFunc(exitDrain, func() { in.ch.readDeadline(time.Now()) })
 }
 
 // ready connects the channel and waits for the worker to load the bundle; a spare is
@@ -202,7 +189,6 @@ func (in *instance) ready(ctx context.Context, load []byte) error {
 		}
 		return err
 	}
-	go in.readAnswers()
 	if load != nil {
 		f := append(binary.BigEndian.AppendUint32(nil, uint32(len(load))), frameLoad)
 		if err := in.send(ctx, append(f, load...)); err != nil {
@@ -234,31 +220,43 @@ func (in *instance) next(ctx context.Context) (frame, error) {
 	return f, err
 }
 
-// receive waits for the worker's next frame.
+// receive reads the worker's next frame. The holder of the turn reads the answers
+// itself, in its own goroutine: a reader goroutine handing frames over cost every
+// call a goroutine switch, often a thread's wakeup, on its way back to the client.
 func (in *instance) receive(ctx context.Context) (frame, error) {
 	select {
-	case f, ok := <-in.frames:
-		if ok {
-			return f, nil
-		}
-		return frame{}, in.exitError()
-	case <-in.exited:
-		// Answers written just before the exit may still be on their way.
-		t := time.NewTimer(exitDrain)
-		defer t.Stop()
-		select {
-		case f, ok := <-in.frames:
-			if ok {
-				return f, nil
-			}
-		case <-t.C:
-		}
-		return frame{}, in.exitError()
 	case <-in.done:
 		return frame{}, errClosed
-	case <-ctx.Done():
+	default:
+	}
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		in.ch.readDeadline(time.Now())
+		close(fired)
+	})
+	f, err := readFrame(in.ch.answers)
+	cut := !stop()
+	if cut {
+		<-fired
+		in.ch.readDeadline(time.Time{}) // the next reader starts afresh
+		select {
+		case <-in.exited:
+			in.ch.readDeadline(time.Now()) // as wait set it
+		default:
+		}
+	}
+	if err == nil {
+		return f, nil
+	}
+	select {
+	case <-in.done:
+		return frame{}, errClosed
+	default:
+	}
+	if cut {
 		return frame{}, ctx.Err()
 	}
+	return frame{}, in.exitError()
 }
 
 // exitError describes the worker's end, with the last lines it wrote to stderr.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -339,6 +340,10 @@ func (p *pool) release(in *instance, healthy bool) {
 			w <- in
 			p.mu.Unlock()
 			<-p.slots
+			// Let the waiting call have this thread now: it sends its invocation while
+			// this one answers its client and journals and logs its call, which would
+			// otherwise keep the instance idle that long.
+			runtime.Gosched()
 			return
 		}
 		in.since = time.Now()

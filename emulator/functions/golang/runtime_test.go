@@ -414,6 +414,7 @@ func TestLogLines(t *testing.T) {
 func TestLegacyBinaryFallsBackToRPC(t *testing.T) {
 	rt := New(Options{CacheDir: cacheDir})
 	art := buildFixture(t, "legacy")
+	art.warned.Store(false) // buildFixture's builds are shared: as built afresh (go test -count=2)
 	for i := range 2 {
 		in, rec := start(t, rt, "legacy")
 		if in.Transport() != TransportRPC || art.Transport() != TransportRPC {

@@ -97,7 +97,11 @@ type journalWriter struct {
 const journalLinger = 50 * time.Millisecond
 
 func newJournalWriter(store journal.Store, log *term.Logger) *journalWriter {
-	w := &journalWriter{store: store, log: log, linger: journalLinger, flush: make(chan struct{}, 1), done: make(chan struct{})}
+	return startJournalWriter(store, log, journalLinger)
+}
+
+func startJournalWriter(store journal.Store, log *term.Logger, linger time.Duration) *journalWriter {
+	w := &journalWriter{store: store, log: log, linger: linger, flush: make(chan struct{}, 1), done: make(chan struct{})}
 	w.cond = sync.NewCond(&w.mu)
 	go w.loop()
 	return w

@@ -40,6 +40,18 @@ func writerWithLinger(store journal.Store, linger time.Duration) *journalWriter 
 	return startJournalWriter(store, term.NewLogger(io.Discard), linger)
 }
 
+// returnsSoon runs f, failing if it waits for the batch's linger (an hour in these tests).
+func returnsSoon(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { f(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s waited for the batch's linger", what)
+	}
+}
+
 // Entries added while a batch gathers are written in one transaction, and a reader's
 // sync writes the batch at once rather than after the linger (an hour here: a sync
 // that waited for it would hang the test).
@@ -50,13 +62,7 @@ func TestJournalWriterBatchesUntilAReaderSyncs(t *testing.T) {
 	for i := range 3 {
 		w.add(&journal.Entry{ID: fmt.Sprintf("e%d", i), Kind: journal.KindFunction})
 	}
-	synced := make(chan struct{})
-	go func() { w.sync(); close(synced) }()
-	select {
-	case <-synced:
-	case <-time.After(10 * time.Second):
-		t.Fatal("sync waited for the batch's linger")
-	}
+	returnsSoon(t, "sync", w.sync)
 	if got := store.seen(); len(got) != 1 || fmt.Sprint(got[0]) != "[e0 e1 e2]" {
 		t.Fatalf("batches %v, want one of e0 e1 e2", got)
 	}
@@ -76,13 +82,7 @@ func TestJournalWriterCloseWritesTheBatch(t *testing.T) {
 	w := writerWithLinger(store, time.Hour)
 	w.add(&journal.Entry{ID: "a", Kind: journal.KindFunction})
 	w.add(&journal.Entry{ID: "b", Kind: journal.KindFunction})
-	closed := make(chan struct{})
-	go func() { w.close(); close(closed) }()
-	select {
-	case <-closed:
-	case <-time.After(10 * time.Second):
-		t.Fatal("close waited for the batch's linger")
-	}
+	returnsSoon(t, "close", w.close)
 	if got := store.seen(); len(got) != 1 || fmt.Sprint(got[0]) != "[a b]" {
 		t.Fatalf("batches %v, want one of a b", got)
 	}

@@ -150,25 +150,10 @@ func (t *tx) pruneJournal() (int64, error) {
 	if overEntries <= 0 && overBytes <= 0 {
 		return 0, nil
 	}
-	rows, err := t.query(qOldestJournal)
+	n, through, err := t.oldestJournal(entries, overEntries, overBytes)
 	if err != nil {
-		return 0, fmt.Errorf("find old journal entries: %w", err)
+		return 0, err
 	}
-	var n, through int64
-	// The newest entry is never dropped: journal.Kept makes each smaller than MaxBytes.
-	for n < entries-1 && (n < overEntries || overBytes > 0) && rows.Next() {
-		var seq, size int64
-		if err := rows.Scan(&seq, &size); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("find old journal entries: %w", err)
-		}
-		n, through, overBytes = n+1, seq, overBytes-size
-	}
-	if err := rows.Err(); err != nil {
-		rows.Close()
-		return 0, fmt.Errorf("find old journal entries: %w", err)
-	}
-	rows.Close()
 	if n == 0 {
 		return 0, nil
 	}
@@ -176,4 +161,26 @@ func (t *tx) pruneJournal() (int64, error) {
 		return 0, fmt.Errorf("drop old journal entries: %w", err)
 	}
 	return n, nil
+}
+
+// oldestJournal walks the journal from its oldest entry until overEntries entries and
+// overBytes bytes are covered, and says how many entries that is and the last one's seq.
+// The newest entry is never among them: journal.Kept makes each smaller than MaxBytes.
+func (t *tx) oldestJournal(entries, overEntries, overBytes int64) (n, through int64, err error) {
+	rows, err := t.query(qOldestJournal)
+	if err != nil {
+		return 0, 0, fmt.Errorf("find old journal entries: %w", err)
+	}
+	defer rows.Close()
+	for n < entries-1 && (n < overEntries || overBytes > 0) && rows.Next() {
+		var seq, size int64
+		if err := rows.Scan(&seq, &size); err != nil {
+			return 0, 0, fmt.Errorf("find old journal entries: %w", err)
+		}
+		n, through, overBytes = n+1, seq, overBytes-size
+	}
+	if err := rows.Err(); err != nil {
+		return 0, 0, fmt.Errorf("find old journal entries: %w", err)
+	}
+	return n, through, nil
 }

@@ -48,6 +48,11 @@ func findNode(name string) (nodeInfo, error) {
 		if errors.As(err, &exit) && len(exit.Stderr) > 0 {
 			err = fmt.Errorf("%v: %s", err, strings.TrimSpace(string(exit.Stderr)))
 		}
+		if opts := os.Getenv("NODE_OPTIONS"); opts != "" {
+			// Node refuses to start on an option it does not allow there, and every
+			// function would fail the same way: the cure is the variable, not another node.
+			return nodeInfo{}, fmt.Errorf("%s --version failed (%v): node reads NODE_OPTIONS=%q from this environment; fix or unset it, then restart dev serve", path, err, opts)
+		}
 		return nodeInfo{}, fmt.Errorf("%s --version failed (%v): install Node.js %d or newer to run JS functions", path, err, minNodeMajor)
 	}
 	version := strings.TrimPrefix(strings.TrimSpace(string(out)), "v")

@@ -40,6 +40,16 @@ func TestCheck(t *testing.T) {
 			t.Errorf("Check() = %v", err)
 		}
 	})
+	t.Run("NODE_OPTIONS refused", func(t *testing.T) {
+		// Real node, refusing an option it does not allow in NODE_OPTIONS: the message
+		// names the variable, not an install.
+		t.Setenv("NODE_OPTIONS", "--trace-gc")
+		forgetVersions(t)
+		err := New(Options{}).Check()
+		if err == nil || !strings.Contains(err.Error(), `NODE_OPTIONS="--trace-gc"`) || !strings.Contains(err.Error(), "fix or unset it") || strings.Contains(err.Error(), "install Node.js") {
+			t.Errorf("Check() = %v", err)
+		}
+	})
 	t.Run("too old", func(t *testing.T) {
 		fake := filepath.Join(t.TempDir(), "node")
 		if err := os.WriteFile(fake, []byte("#!/bin/sh\necho v16.20.2\n"), 0o755); err != nil {
@@ -764,4 +774,16 @@ func BenchmarkBuildAndStart(b *testing.B) {
 		}
 		in.Close()
 	}
+}
+
+// forgetVersions empties the package's cache of nodes found good, for a test that
+// changes what node --version answers, and again after it.
+func forgetVersions(t *testing.T) {
+	forget := func() {
+		versionsMu.Lock()
+		clear(versions)
+		versionsMu.Unlock()
+	}
+	forget()
+	t.Cleanup(forget)
 }

@@ -129,31 +129,48 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s:%d: %w (is another dev serve running? pick another with --port)", opts.Host, opts.Port, err)
 	}
-	if err := privateStoreFiles(opts.DB); err != nil {
-		ln.Close()
-		return nil, err
-	}
-	db, err := store.Open(ctx, opts.DB)
-	if err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("open store %s: %w", opts.DB, err)
-	}
-	s := &Server{opts: opts, store: db, listener: ln, news: newNotifier()}
-	s.journal = newJournalWriter(db, opts.Log)
-	s.url = "http://" + hostForURL(opts.Host, ln.Addr())
-	secret, instanceID, err := s.instanceSettings(ctx)
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
+	base := "http://" + hostForURL(opts.Host, ln.Addr())
 	siteURL := opts.SiteURL
 	if siteURL == "" {
-		siteURL = s.url
+		siteURL = base
 	}
 	// Known only now that the server listens (--port 0 picks one); dev's own, so they
 	// override any other source, as config.FunctionEnv's extras do.
 	opts.FunctionEnv = setEnv(opts.FunctionEnv, "URL", siteURL)
 	opts.FunctionEnv = setEnv(opts.FunctionEnv, "DEPLOY_URL", siteURL)
+	withFunctions := opts.FunctionsDir != "" && len(opts.Runtimes) > 0
+	var prepared *functions.Discovery
+	if withFunctions && len(opts.Debug) == 0 {
+		// A function's first call waits above all for node's own start: begin it now,
+		// while the store opens (SQLite's first open takes 10-15 ms).
+		prepared, err = functions.Prepare(functions.Options{
+			SiteDir: opts.SiteDir, FunctionsDir: opts.FunctionsDir, Runtimes: opts.Runtimes, Env: opts.FunctionEnv, Log: opts.Log,
+		})
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
+	fail := func(err error) (*Server, error) {
+		ln.Close()
+		functions.StopPrepared(opts.Runtimes)
+		return nil, err
+	}
+	if err := privateStoreFiles(opts.DB); err != nil {
+		return fail(err)
+	}
+	db, err := store.Open(ctx, opts.DB)
+	if err != nil {
+		return fail(fmt.Errorf("open store %s: %w", opts.DB, err))
+	}
+	s := &Server{opts: opts, store: db, listener: ln, news: newNotifier(), url: base}
+	s.journal = newJournalWriter(db, opts.Log)
+	secret, instanceID, err := s.instanceSettings(ctx)
+	if err != nil {
+		s.Close()
+		functions.StopPrepared(opts.Runtimes)
+		return nil, err
+	}
 	external := map[string]bool{}
 	for _, p := range opts.External {
 		external[p] = true
@@ -179,7 +196,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		Signer: tokens.NewSigner(secret), IdentityURL: s.url + IdentityPrefix, SiteURL: siteURL, AdminTTL: opts.AdminTokenTTL,
 	}
 	s.siteID = instanceID
-	if opts.FunctionsDir != "" && len(opts.Runtimes) > 0 {
+	if withFunctions {
 		fopts := functions.Options{
 			SiteDir: opts.SiteDir, FunctionsDir: opts.FunctionsDir, Runtimes: opts.Runtimes,
 			Concurrency: opts.FunctionConcurrency, Timeout: opts.FunctionTimeout, Env: opts.FunctionEnv,
@@ -203,7 +220,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	s.hooks = dispatcher
 	s.api = identity.New(cfg, db, identity.WithObserver(&logObserver{log: opts.Log, server: s}), identity.WithHooks(dispatcher))
 	if s.fns != nil {
-		if err := s.fns.Load(ctx); err != nil {
+		if prepared != nil {
+			s.fns.LoadPrepared(ctx, prepared)
+		} else if err := s.fns.Load(ctx); err != nil {
 			s.Close()
 			return nil, err
 		}

@@ -130,10 +130,52 @@ func (s *Server) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d = s.only(d)
+	d = only(d, s.opts.Only)
 	s.apply(ctx, d, nil)
 	s.prewarm(d)
 	return nil
+}
+
+// Prepare is the start of Load, for a caller that can begin it before it has all of
+// a server's Options: it discovers opts' functions and has each runtime that boots an
+// instance ahead (a Prewarmer) start one now, with opts.Env. dev serve calls it as
+// soon as it listens, so that node's own start, the longest part of the first call,
+// runs while the store opens. LoadPrepared takes the discovery. A Supervisor's own
+// runtimes are not consulted: a caller that debugs loads as usual.
+func Prepare(opts Options) (*Discovery, error) {
+	d, err := Discover(opts.SiteDir, opts.FunctionsDir)
+	if err != nil {
+		return nil, err
+	}
+	d = only(d, opts.Only)
+	seen := map[Kind]bool{}
+	for _, fn := range d.Functions {
+		rt, ok := opts.Runtimes[fn.Kind].(Prewarmer)
+		if !ok || seen[fn.Kind] {
+			continue
+		}
+		seen[fn.Kind] = true
+		if err := rt.Prewarm(fn, opts.Env); err != nil && opts.Log != nil {
+			opts.Log.Event(term.KindFunction, fn.Name, term.Warn, err.Error(), 0)
+		}
+	}
+	return d, nil
+}
+
+// StopPrepared stops what Prepare booted, for a caller that fails before it builds
+// the server (whose Close would).
+func StopPrepared(runtimes map[Kind]Runtime) {
+	for _, rt := range runtimes {
+		if pw, ok := rt.(Prewarmer); ok {
+			pw.StopPrewarmed()
+		}
+	}
+}
+
+// LoadPrepared is Load with Prepare's discovery, made with the same functions folder
+// and runtimes: it starts the builds, and boots nothing ahead again.
+func (s *Server) LoadPrepared(ctx context.Context, d *Discovery) {
+	s.apply(ctx, d, nil)
 }
 
 // prewarm has each runtime that can boot an instance ahead do so, for its first
@@ -162,19 +204,19 @@ func (s *Server) prewarm(d *Discovery) {
 	}
 }
 
-// only keeps the one function Options.Only names.
-func (s *Server) only(d *Discovery) *Discovery {
-	if s.opts.Only == "" {
+// only keeps the one function name names (Options.Only), or all for "".
+func only(d *Discovery, name string) *Discovery {
+	if name == "" {
 		return d
 	}
 	out := &Discovery{Conflicts: map[string]error{}}
 	for _, fn := range d.Functions {
-		if fn.Name == s.opts.Only {
+		if fn.Name == name {
 			out.Functions = append(out.Functions, fn)
 		}
 	}
-	if err, ok := d.Conflicts[s.opts.Only]; ok {
-		out.Conflicts[s.opts.Only] = err
+	if err, ok := d.Conflicts[name]; ok {
+		out.Conflicts[name] = err
 	}
 	return out
 }
@@ -375,11 +417,7 @@ func (s *Server) prestart(ctx context.Context, p *pool) {
 func (s *Server) Close() {
 	s.stop()
 	s.builds.Wait()
-	for _, rt := range s.opts.Runtimes {
-		if pw, ok := rt.(Prewarmer); ok {
-			pw.StopPrewarmed()
-		}
-	}
+	StopPrepared(s.opts.Runtimes)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, p := range s.pools {

@@ -83,16 +83,17 @@ func BenchmarkSoak(b *testing.B) {
 		}
 
 		type sample struct {
-			at         time.Duration
-			root, tree float64
+			at              time.Duration
+			root, tree, pss float64
+			procs           int
 		}
 		var samples []sample
 		start := time.Now()
 		tick := time.NewTicker(2 * time.Second)
 		for time.Since(start) < duration {
 			<-tick.C
-			root, tree := treeRSS(cmd.Process.Pid)
-			samples = append(samples, sample{time.Since(start), root, tree})
+			m := treeMemory(cmd.Process.Pid)
+			samples = append(samples, sample{time.Since(start), m.root, m.tree, m.pss, m.procs})
 		}
 		tick.Stop()
 		close(stop)
@@ -106,10 +107,12 @@ func BenchmarkSoak(b *testing.B) {
 		}
 		warm := samples[len(samples)/5:]
 		var maxRoot, maxTree float64
-		xs, roots, trees := make([]float64, len(warm)), make([]float64, len(warm)), make([]float64, len(warm))
+		xs, roots, trees, psss := make([]float64, len(warm)), make([]float64, len(warm)), make([]float64, len(warm)), make([]float64, len(warm))
+		maxProcs := 0
 		for j, s := range warm {
-			xs[j], roots[j], trees[j] = s.at.Hours(), s.root, s.tree
+			xs[j], roots[j], trees[j], psss[j] = s.at.Hours(), s.root, s.tree, s.pss
 			maxRoot, maxTree = max(maxRoot, s.root), max(maxTree, s.tree)
+			maxProcs = max(maxProcs, s.procs)
 		}
 		b.ReportMetric(float64(ops.Load())/duration.Seconds(), "cycles/s")
 		b.ReportMetric(warm[0].root, "MB-server-warm")
@@ -120,6 +123,14 @@ func BenchmarkSoak(b *testing.B) {
 		b.ReportMetric(warm[len(warm)-1].tree, "MB-tree-end")
 		b.ReportMetric(maxTree, "MB-tree-max")
 		b.ReportMetric(slope(xs, trees), "MB/h-tree")
+		// What the tree costs the machine: RSS counts the pages of node's and dev's
+		// executables once per process, PSS shares them among the processes mapping them.
+		b.ReportMetric(warm[0].pss, "MB-pss-warm")
+		b.ReportMetric(warm[len(warm)-1].pss, "MB-pss-end")
+		b.ReportMetric(slope(xs, psss), "MB/h-pss")
+		b.ReportMetric(float64(warm[0].procs), "procs-warm")
+		b.ReportMetric(float64(warm[len(warm)-1].procs), "procs-end")
+		b.ReportMetric(float64(maxProcs), "procs-max")
 	}
 }
 
@@ -189,8 +200,15 @@ func soakCycle(client *http.Client, base, email string) error {
 	return err
 }
 
-// treeRSS is the resident memory of pid, and of pid with all its descendants, in MB.
-func treeRSS(pid int) (root, tree float64) {
+// treeMem is the memory of a process tree in MB: the root's RSS, the whole tree's RSS
+// and PSS, and how many processes it has.
+type treeMem struct {
+	root, tree, pss float64
+	procs           int
+}
+
+// treeMemory measures pid with all its descendants.
+func treeMemory(pid int) treeMem {
 	children := map[int][]int{}
 	procs, _ := os.ReadDir("/proc")
 	for _, p := range procs {
@@ -214,15 +232,32 @@ func treeRSS(pid int) (root, tree float64) {
 		mb, _ := statusMB(pid, "VmRSS:") // 0 for a process gone meanwhile
 		return mb
 	}
-	root = rss(pid)
+	m := treeMem{root: rss(pid)}
 	queue := []int{pid}
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
-		tree += rss(p)
+		m.tree += rss(p)
+		m.pss += pssMB(p)
+		m.procs++
 		queue = append(queue, children[p]...)
 	}
-	return root, tree
+	return m
+}
+
+// pssMB is pid's proportional set size in MB, 0 for a process gone meanwhile.
+func pssMB(pid int) float64 {
+	rollup, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(rollup), "\n") {
+		if v, ok := strings.CutPrefix(line, "Pss:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
 }
 
 // slope is the least-squares trend of ys over xs.

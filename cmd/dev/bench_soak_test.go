@@ -22,9 +22,12 @@ import (
 // identity-signup, password logins through identity-login, GET /user, a v1 and a v2
 // function, the admin list, the journal's listing, and each user deleted again) for
 // DEV_SOAK_DURATION (30s unless set; the documented long run is 1h), and samples the
-// resident memory of the server and of its whole process tree every 2 s. It reports
-// both at the end of the warm-up (the first fifth) and at the end, the highest, and
-// the trend over the rest in MB per hour: flat memory is a trend near zero.
+// resident memory of the server and of its whole process tree every 2 s, with the
+// tree's PSS (each shared page divided among the processes mapping it) and how many
+// processes it has. It reports them at the end of the warm-up (the first fifth) and
+// at the end, the highest, and the trend over the rest in MB per hour: flat memory is
+// a trend near zero, and a steady process count tells a heap settling from instances
+// being added.
 //
 //	DEV_SOAK_DURATION=1h go test -run x -bench Soak -benchtime 1x -timeout 2h ./cmd/dev/
 func BenchmarkSoak(b *testing.B) {

@@ -48,6 +48,8 @@ type pool struct {
 	// When to start another instance (see acquire): what invocations and starts have
 	// taken (moving averages), and the calls queued for a busy instance, oldest first.
 	invokeAvg, startAvg time.Duration
+	starting            int       // instance starts under way
+	startEnded          time.Time // when the last one ended
 	waiters             []chan *instance
 	retireAfter         time.Duration // idleRetire, shorter in tests
 	retireTimer         *time.Timer   // set while more than one instance is idle
@@ -217,16 +219,39 @@ func (p *pool) acquire(ctx context.Context) (*instance, error) {
 		p.waiters = append(p.waiters, handed)
 		timer := time.NewTimer(p.waitLimit())
 		p.mu.Unlock()
+		waitBegan := time.Now()
 		var cancelled error
-		select {
-		case in := <-handed:
-			timer.Stop()
-			in.since = time.Now()
-			return in, nil
-		case <-timer.C:
-		case <-ctx.Done():
-			timer.Stop()
-			cancelled = ctx.Err()
+	wait:
+		for {
+			select {
+			case in := <-handed:
+				timer.Stop()
+				in.since = time.Now()
+				return in, nil
+			case <-timer.C:
+				// The time an instance of this function spends starting does not count:
+				// a call waits as long as one is starting (another start would end no
+				// sooner and, on two cores, would slow that one down), then its limit
+				// from when the last start ended.
+				p.mu.Lock()
+				limit := p.waitLimit()
+				if p.starting == 0 {
+					from := waitBegan
+					if p.startEnded.After(from) {
+						from = p.startEnded
+					}
+					limit -= time.Since(from)
+				}
+				p.mu.Unlock()
+				if limit <= 0 {
+					break wait
+				}
+				timer.Reset(limit)
+			case <-ctx.Done():
+				timer.Stop()
+				cancelled = ctx.Err()
+				break wait
+			}
 		}
 		p.mu.Lock()
 		if !p.dequeue(handed) {
@@ -250,17 +275,22 @@ func (p *pool) acquire(ctx context.Context) (*instance, error) {
 		}
 	}
 	p.running++
+	p.starting++
 	p.mu.Unlock()
 
 	began := time.Now()
 	started, err := p.runtime.Start(ctx, a, StartOptions{Env: p.env(), Log: p.log})
+	p.mu.Lock()
+	p.starting--
+	p.startEnded = time.Now()
+	if err == nil {
+		p.startAvg = movingAverage(p.startAvg, time.Since(began))
+	}
+	p.mu.Unlock()
 	if err != nil {
 		p.release(nil, false)
 		return nil, err
 	}
-	p.mu.Lock()
-	p.startAvg = movingAverage(p.startAvg, time.Since(began))
-	p.mu.Unlock()
 	if p.onStart != nil {
 		p.onStart(p.fn, started)
 	}
@@ -300,8 +330,10 @@ func (p *pool) worthWaiting() bool {
 }
 
 // waitLimit is the longest a call waits for a busy instance before it starts its own:
-// a start's time, or two while no call has ended yet (the first instance is still
-// starting, and the wait includes the rest of its start). Called with p.mu held.
+// a start's time, or two while no call has ended yet. Time while an instance of the
+// function is starting does not count (see acquire): on a slow machine a first burst
+// then waits for the first instance instead of starting one process per call. Called
+// with p.mu held.
 func (p *pool) waitLimit() time.Duration {
 	if p.invokeAvg == 0 {
 		return 2 * p.startCost()

@@ -548,6 +548,21 @@ func TestQuickCallsWaitForTheBusyInstance(t *testing.T) {
 	}
 }
 
+// A first burst, arriving while the function's first instance is still starting, waits
+// for that start however long it takes (here 300 ms, three times what a first burst
+// waited before) instead of starting more: another start would end no sooner.
+func TestAFirstBurstWaitsForTheStartUnderWay(t *testing.T) {
+	rt := &fakeRuntime{startDelay: 300 * time.Millisecond, handle: func(ctx context.Context, inv *Invocation) (*Response, error) {
+		time.Sleep(time.Millisecond)
+		return ok(`"quick"`)
+	}}
+	_, hs := newTestServerWith(t, rt, func(o *Options) { o.Concurrency = 4 }, "quick.js")
+	burst(t, hs.URL+Prefix+"quick", 4)
+	if n := rt.starts.Load(); n != 1 {
+		t.Errorf("%d instances started for a first burst of four quick calls, want the one already starting", n)
+	}
+}
+
 // Calls that would wait longer than a start get instances of their own, up to the
 // limit, as in production.
 func TestSlowCallsGetInstancesOfTheirOwn(t *testing.T) {

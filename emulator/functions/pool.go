@@ -330,14 +330,11 @@ func (p *pool) worthWaiting() bool {
 }
 
 // waitLimit is the longest a call waits for a busy instance before it starts its own:
-// a start's time, or two while no call has ended yet. Time while an instance of the
-// function is starting does not count (see acquire): on a slow machine a first burst
-// then waits for the first instance instead of starting one process per call. Called
-// with p.mu held.
+// a start's time. Time while an instance of the function is starting does not count
+// (see acquire), so a first burst, which arrives while the first instance starts,
+// waits for it however slowly node starts on this machine, and a start's time more
+// for the first call to end. Called with p.mu held.
 func (p *pool) waitLimit() time.Duration {
-	if p.invokeAvg == 0 {
-		return 2 * p.startCost()
-	}
 	return p.startCost()
 }
 

@@ -142,7 +142,8 @@ func (d *debugger) jsRuntime(fn *functions.Function, t *DebugTarget) functions.R
 	inner := net.JoinHostPort(d.host, strconv.Itoa(freePort(d.host)))
 	proxy.setBackend(inner)
 	d.s.opts.Log.Event(term.KindDebug, fn.Name, term.Info, "Node inspector at "+t.Addr+" (dev debug vscode prints the attach entry)", 0)
-	return nodejs.New(nodejs.Options{ExtraNodeArgs: []string{"--inspect=" + inner}})
+	// No start limit: a breakpoint in the module's top level holds its loading.
+	return nodejs.New(nodejs.Options{ExtraNodeArgs: []string{"--inspect=" + inner}, StartTimeout: -1})
 }
 
 // onStart follows each new instance of a debugged function: a Go process gets delve

@@ -11,6 +11,7 @@ package nodejs
 import (
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/identity-dev/dev/emulator/functions"
 )
@@ -24,7 +25,14 @@ type Options struct {
 	CacheDir func(fn *functions.Function) string
 	// ExtraNodeArgs go before the worker script, e.g. "--inspect=127.0.0.1:9229".
 	ExtraNodeArgs []string
+	// StartTimeout bounds how long a worker may take to load its function, as Lambda
+	// bounds a function's init: 10 s when zero, none when negative (a debugger may
+	// hold the module's top level at a breakpoint).
+	StartTimeout time.Duration
 }
+
+// defaultStartTimeout is Lambda's limit on a function's init phase.
+const defaultStartTimeout = 10 * time.Second
 
 // Runtime builds and starts JS functions. It implements functions.Runtime.
 type Runtime struct {
@@ -47,6 +55,9 @@ var _ functions.Runtime = (*Runtime)(nil)
 
 // New returns a Runtime; node is looked for on first use (see Check).
 func New(opts Options) *Runtime {
+	if opts.StartTimeout == 0 {
+		opts.StartTimeout = defaultStartTimeout
+	}
 	return &Runtime{opts: opts}
 }
 

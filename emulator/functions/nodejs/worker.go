@@ -47,12 +47,17 @@ func (r *Runtime) Start(ctx context.Context, a functions.Artifact, opts function
 	if err != nil {
 		return nil, err
 	}
+	limited, cancel := ctx, context.CancelFunc(func() {})
+	if r.opts.StartTimeout > 0 {
+		limited, cancel = context.WithTimeout(ctx, r.opts.StartTimeout)
+	}
+	defer cancel()
 	if in := r.takeSpare(node.path, art, opts); in != nil {
 		// A worker booted ahead: it loads this function's bundle now.
 		load, _ := json.Marshal(map[string]string{"bundle": art.bundle, "name": art.fn.Name})
-		if err := in.ready(ctx, load); err != nil {
+		if err := in.ready(limited, load); err != nil {
 			in.Close()
-			return nil, err
+			return nil, r.startError(ctx, art, err)
 		}
 		return in, nil
 	}
@@ -60,11 +65,21 @@ func (r *Runtime) Start(ctx context.Context, a functions.Artifact, opts function
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", art.fn.Name, err)
 	}
-	if err := in.ready(ctx, nil); err != nil {
+	if err := in.ready(limited, nil); err != nil {
 		in.Close()
-		return nil, err
+		return nil, r.startError(ctx, art, err)
 	}
 	return in, nil
+}
+
+// startError is why a worker did not become ready: the start limit passing (ctx, the
+// caller's, still live) says what to look for; anything else is as the worker told it.
+func (r *Runtime) startError(ctx context.Context, art *Artifact, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return fmt.Errorf("start %s: its module did not finish loading within %s (Lambda's limit on a function's init); "+
+			"is its top level stuck in a loop, or waiting for something that never comes?", art.fn.Name, r.opts.StartTimeout)
+	}
+	return err
 }
 
 // workerArgs say what a worker runs: a function's bundle, or ("-") none yet for a spare.

@@ -45,6 +45,10 @@ type Functions interface {
 	// Held reports that a debugger holds the function: its hook attempts have no time
 	// limit.
 	Held(name string) bool
+	// Built waits for the function's build under way, if any, and returns its error
+	// (or ctx's). Production's functions are built before any hook can reach them, so
+	// the time a hook attempt is given starts after it.
+	Built(ctx context.Context, name string) error
 	// InvokeHook sends the hook request to the function and answers as Netlify's edge
 	// answers GoTrue: a status, headers and body; an error only when ctx ended.
 	InvokeHook(ctx context.Context, name string, header http.Header, body []byte) (int, http.Header, []byte, error)
@@ -312,6 +316,12 @@ func (d *Dispatcher) attempt(ctx context.Context, url string, header http.Header
 
 // attemptFunction invokes a function hook once.
 func (d *Dispatcher) attemptFunction(ctx context.Context, name string, header http.Header, body []byte, timeout time.Duration) ([]byte, int, http.Header, error) {
+	// A build's time is dev's, not the attempt's: a signup right after dev serve starts
+	// waits for a Go function's go build instead of timing out. A failed build is left
+	// for the call to answer, as it answers any request.
+	if err := d.Functions.Built(ctx, name); err != nil && ctx.Err() != nil {
+		return nil, 0, nil, identity.HookError(http.StatusInternalServerError, "Failed to trigger webhook to "+functionsPrefix+name, ctx.Err())
+	}
 	if !d.Functions.Held(name) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)

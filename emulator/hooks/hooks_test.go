@@ -180,3 +180,58 @@ func TestTypedMethodsAgree(t *testing.T) {
 		t.Errorf("functions knows %d methods, identity %d events", len(functions.EventMethods), len(identity.Events))
 	}
 }
+
+// buildingFunctions is an identity-login function whose build ends at ready; as dev's
+// function server does, a call waits for the build, then answers at once. It counts
+// the calls that got an answer.
+type buildingFunctions struct {
+	ready    time.Time
+	answered atomic.Int32
+}
+
+func (f *buildingFunctions) Has(name string) bool        { return name == "identity-login" }
+func (f *buildingFunctions) Held(name string) bool       { return false }
+func (f *buildingFunctions) Subscribers(string) []string { return nil }
+
+func (f *buildingFunctions) Built(ctx context.Context, name string) error {
+	select {
+	case <-time.After(time.Until(f.ready)):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (f *buildingFunctions) InvokeHook(ctx context.Context, name string, header http.Header, body []byte) (int, http.Header, []byte, error) {
+	if err := f.Built(ctx, name); err != nil {
+		return 0, nil, nil, err
+	}
+	f.answered.Add(1)
+	return http.StatusNoContent, http.Header{}, nil, nil
+}
+
+// A hook attempt's time limit starts once the function is built: production's are
+// built before a hook can reach them. A build of five times the limit costs no
+// attempt; a caller that gives up during the build still ends the wait.
+func TestAFunctionStillBuildingDoesNotUseTheAttemptsTime(t *testing.T) {
+	fns := &buildingFunctions{ready: time.Now().Add(500 * time.Millisecond)} // longer than three attempts
+	d := &Dispatcher{InstanceID: instance, Secret: "s", Functions: fns, Timeout: 100 * time.Millisecond}
+	if _, err := d.Trigger(context.Background(), identity.EventLogin, user()); err != nil {
+		t.Fatalf("login hook with a function still building: %v", err)
+	}
+	if n := fns.answered.Load(); n != 1 {
+		t.Errorf("%d answered calls, want the one attempt", n)
+	}
+
+	fns.ready = time.Now().Add(time.Hour)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	if _, err := d.Trigger(ctx, identity.EventLogin, user()); err == nil {
+		t.Fatal("a caller gone during the build got an answer")
+	}
+	if took := time.Since(began); took > 250*time.Millisecond {
+		t.Errorf("the caller's end took %s to stop the wait for the build", took)
+	}
+}

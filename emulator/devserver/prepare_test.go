@@ -9,12 +9,12 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/identity-dev/dev/emulator/functions"
 	"github.com/identity-dev/dev/emulator/functions/nodejs"
 	"github.com/identity-dev/dev/emulator/term"
 	"github.com/identity-dev/dev/emulator/tokens"
+	"github.com/identity-dev/dev/internal/proctest"
 )
 
 // dev serve boots a node worker before its store opens; when the store then cannot
@@ -35,7 +35,6 @@ func TestAFailedStartLeavesNoWorkerBootedAhead(t *testing.T) {
 		t.Fatal(err)
 	}
 	mark := "DEV_TEST_MARK=" + tokens.Secure()
-	booted := func() []string { return processesWithEnv(mark) }
 	_, err := New(context.Background(), Options{
 		Host: "127.0.0.1", SiteDir: site, FunctionsDir: fns, FunctionEnv: []string{mark},
 		DB:       filepath.Join(site, "no-such-folder", "dev.db"),
@@ -45,29 +44,5 @@ func TestAFailedStartLeavesNoWorkerBootedAhead(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no-such-folder") {
 		t.Fatalf("New = %v, want the store's error", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(booted()) > 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if left := booted(); len(left) > 0 {
-		t.Fatalf("a worker booted ahead outlived the failed start: pids %v", left)
-	}
-}
-
-// processesWithEnv lists the processes whose environment holds kv.
-func processesWithEnv(kv string) []string {
-	var pids []string
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil {
-			continue
-		}
-		for _, v := range strings.Split(string(env), "\x00") {
-			if v == kv {
-				pids = append(pids, e.Name())
-			}
-		}
-	}
-	return pids
+	proctest.WaitNoneWithEnv(t, mark, "a worker booted ahead of the failed start")
 }

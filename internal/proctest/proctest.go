@@ -95,3 +95,44 @@ func Gone(pid int) bool {
 	i := strings.LastIndexByte(string(stat), ')') // the state follows the command's name
 	return i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' || stat[i+2] == 'X'
 }
+
+// WithEnv lists the processes, not gone (see Gone), whose environment holds kv
+// ("KEY=VALUE"): a test marks what it starts with a variable of its own and finds it so.
+func WithEnv(kv string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil {
+			continue
+		}
+		for _, v := range strings.Split(string(env), "\x00") {
+			if v == kv && !Gone(pid) {
+				pids = append(pids, pid)
+				break
+			}
+		}
+	}
+	return pids
+}
+
+// WaitNoneWithEnv fails the test unless every process whose environment holds kv ends
+// within the bound WaitGone gives.
+func WaitNoneWithEnv(t *testing.T, kv, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := WithEnv(kv)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still runs: pids %v", what, left)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

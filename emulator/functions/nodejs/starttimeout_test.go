@@ -6,11 +6,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/identity-dev/dev/emulator/functions"
+	"github.com/identity-dev/dev/emulator/tokens"
+	"github.com/identity-dev/dev/internal/proctest"
 )
 
 // A module whose top level never returns fails the start once the start limit passes,
@@ -42,8 +43,9 @@ func TestAModuleThatNeverLoadsFailsAtTheStartLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mark := "DEV_TEST_MARK=" + tokens.Secure()
 	began := time.Now()
-	in, err := rt.Start(context.Background(), a, functions.StartOptions{Log: func(string, string) {}})
+	in, err := rt.Start(context.Background(), a, functions.StartOptions{Env: []string{mark}, Log: func(string, string) {}})
 	if err == nil {
 		in.Close()
 		t.Fatal("a module that never loads started")
@@ -54,9 +56,7 @@ func TestAModuleThatNeverLoadsFailsAtTheStartLimit(t *testing.T) {
 	if took := time.Since(began); took > 5*time.Second {
 		t.Errorf("the start failed after %s, want about its 300ms limit", took)
 	}
-	if pids := workersOf(t, cache); len(pids) > 0 {
-		t.Errorf("workers left after the failed start: %v", pids)
-	}
+	proctest.WaitNoneWithEnv(t, mark, "the worker of the failed start")
 
 	// No limit: the caller's context ends the start.
 	rt = newRuntime(-1)
@@ -69,35 +69,5 @@ func TestAModuleThatNeverLoadsFailsAtTheStartLimit(t *testing.T) {
 	}
 	if took := time.Since(began); took < 600*time.Millisecond {
 		t.Errorf("with no start limit the start ended after %s, before its caller's 700ms", took)
-	}
-}
-
-// workersOf lists the live node processes whose command line names a file under dir.
-func workersOf(t *testing.T, dir string) []int {
-	t.Helper()
-	var pids []int
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		pids = pids[:0]
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-			if err != nil || !strings.Contains(string(cmd), dir) {
-				continue
-			}
-			var pid int
-			for _, c := range e.Name() {
-				pid = pid*10 + int(c-'0')
-			}
-			if syscall.Kill(pid, 0) == nil {
-				if stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil && !strings.Contains(string(stat), ") Z ") {
-					pids = append(pids, pid)
-				}
-			}
-		}
-		if len(pids) == 0 || time.Now().After(deadline) {
-			return pids
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -217,7 +217,7 @@ func (p *pool) acquire(ctx context.Context) (*instance, error) {
 		// served), at most as long as a start takes.
 		handed := make(chan *instance, 1)
 		p.waiters = append(p.waiters, handed)
-		timer := time.NewTimer(p.waitLimit())
+		timer := time.NewTimer(p.startCost())
 		p.mu.Unlock()
 		waitBegan := time.Now()
 		var cancelled error
@@ -229,12 +229,13 @@ func (p *pool) acquire(ctx context.Context) (*instance, error) {
 				in.since = time.Now()
 				return in, nil
 			case <-timer.C:
-				// The time an instance of this function spends starting does not count:
-				// a call waits as long as one is starting (another start would end no
-				// sooner and, on two cores, would slow that one down), then its limit
-				// from when the last start ended.
+				// A call waits at most a start's time, and time while an instance of
+				// this function is starting does not count: another start would end no
+				// sooner (and, on two cores, would slow that one down). A first burst,
+				// arriving while the first instance starts, so waits for it however
+				// slowly node starts on this machine, then a start's time more.
 				p.mu.Lock()
-				limit := p.waitLimit()
+				limit := p.startCost()
 				if p.starting == 0 {
 					from := waitBegan
 					if p.startEnded.After(from) {
@@ -322,20 +323,11 @@ func (p *pool) worthWaiting() bool {
 	}
 	if p.invokeAvg == 0 {
 		// No call has ended yet, as in a burst of first calls while the first instance
-		// starts: wait for it (see waitLimit).
+		// starts: wait for it (see acquire).
 		return true
 	}
 	expected := time.Duration(len(p.waiters)+1) * p.invokeAvg / time.Duration(p.running)
 	return expected < p.startCost()
-}
-
-// waitLimit is the longest a call waits for a busy instance before it starts its own:
-// a start's time. Time while an instance of the function is starting does not count
-// (see acquire), so a first burst, which arrives while the first instance starts,
-// waits for it however slowly node starts on this machine, and a start's time more
-// for the first call to end. Called with p.mu held.
-func (p *pool) waitLimit() time.Duration {
-	return p.startCost()
 }
 
 // defaultStartCost is what an instance start is taken to cost until one is measured:

@@ -148,18 +148,35 @@ func Prepare(opts Options) (*Discovery, error) {
 		return nil, err
 	}
 	d = only(d, opts.Only)
+	for _, w := range toPrewarm(d, opts.Runtimes) {
+		if err := w.rt.Prewarm(w.fn, opts.Env); err != nil && opts.Log != nil {
+			opts.Log.Event(term.KindFunction, w.fn.Name, term.Warn, err.Error(), 0)
+		}
+	}
+	return d, nil
+}
+
+// prewarmTarget is a runtime that can boot an instance ahead, and the function it
+// boots one for.
+type prewarmTarget struct {
+	fn *Function
+	rt Prewarmer
+}
+
+// toPrewarm is, for each of runtimes that is a Prewarmer, the first of d's functions
+// it runs.
+func toPrewarm(d *Discovery, runtimes map[Kind]Runtime) []prewarmTarget {
+	var out []prewarmTarget
 	seen := map[Kind]bool{}
 	for _, fn := range d.Functions {
-		rt, ok := opts.Runtimes[fn.Kind].(Prewarmer)
+		rt, ok := runtimes[fn.Kind].(Prewarmer)
 		if !ok || seen[fn.Kind] {
 			continue
 		}
 		seen[fn.Kind] = true
-		if err := rt.Prewarm(fn, opts.Env); err != nil && opts.Log != nil {
-			opts.Log.Event(term.KindFunction, fn.Name, term.Warn, err.Error(), 0)
-		}
+		out = append(out, prewarmTarget{fn, rt})
 	}
-	return d, nil
+	return out
 }
 
 // StopPrepared stops what Prepare booted, for a caller that fails before it builds
@@ -181,24 +198,18 @@ func (s *Server) LoadPrepared(ctx context.Context, d *Discovery) {
 // prewarm has each runtime that can boot an instance ahead do so, for its first
 // function, while the builds run.
 func (s *Server) prewarm(d *Discovery) {
-	seen := map[Kind]bool{}
-	for _, fn := range d.Functions {
-		rt, ok := s.opts.Runtimes[fn.Kind].(Prewarmer)
-		if !ok || seen[fn.Kind] {
-			continue
-		}
-		seen[fn.Kind] = true
+	for _, w := range toPrewarm(d, s.opts.Runtimes) {
 		s.mu.RLock()
-		p := s.pools[fn.Name]
+		p := s.pools[w.fn.Name]
 		s.mu.RUnlock()
-		if p == nil || p.runtime != s.opts.Runtimes[fn.Kind] { // a debugger's own runtime
+		if p == nil || p.runtime != s.opts.Runtimes[w.fn.Kind] { // a debugger's own runtime
 			continue
 		}
 		s.builds.Add(1)
 		go func() {
 			defer s.builds.Done()
-			if err := rt.Prewarm(fn, s.opts.Env); err != nil {
-				s.opts.Log.Event(term.KindFunction, fn.Name, term.Warn, err.Error(), 0)
+			if err := w.rt.Prewarm(w.fn, s.opts.Env); err != nil {
+				s.opts.Log.Event(term.KindFunction, w.fn.Name, term.Warn, err.Error(), 0)
 			}
 		}()
 	}

@@ -2,11 +2,17 @@ package golang
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/identity-dev/dev/emulator/functions"
 )
 
 // The Runtime API's port can be found by any local process; only the function, which
@@ -76,5 +82,114 @@ func TestRuntimeAPIRefusesRequestsWithoutTheSecret(t *testing.T) {
 	}
 	if res := invoke(t, in, invocation("/")); res.Headers["X-Hello"] != "world" {
 		t.Fatalf("after the refused requests: %+v", res)
+	}
+}
+
+// connsAnswer is what the custom fixture answers: the event and how many connections
+// it had opened.
+type connsAnswer struct {
+	Event json.RawMessage
+	Conn  int
+}
+
+func invokeCustom(t *testing.T, in *Instance, ctx context.Context, inv *functions.Invocation) connsAnswer {
+	t.Helper()
+	resp, err := in.Invoke(ctx, inv)
+	if err != nil {
+		t.Fatalf("invoke %s: %v", inv.Event, err)
+	}
+	var got connsAnswer
+	if err := json.Unmarshal(resp.Lambda, &got); err != nil || string(got.Event) != string(inv.Event) {
+		t.Fatalf("invoke %s answered %s (%v)", inv.Event, resp.Lambda, err)
+	}
+	return got
+}
+
+func customInvocation(id, event string) *functions.Invocation {
+	return &functions.Invocation{ID: id, Event: json.RawMessage(event), Deadline: time.Now().Add(10 * time.Second)}
+}
+
+// Invoke reads an answer on the connection the function asked on; a runtime may answer
+// on another: one that opens a connection per request, one that keeps a second for
+// answers, or one that leaves its first connection open and idle after it asked there
+// (Invoke must stop reading it when the answer comes on the other). Each call gets its
+// own answer, within the call's time.
+func TestAnswersOnAnotherConnection(t *testing.T) {
+	for _, c := range []struct {
+		conns string
+		want  func(call int) int // connections opened when call answers
+	}{
+		{"fresh", func(call int) int { return 2*call + 1 }},
+		{"two", func(call int) int { return min(call+1, 2) }}, // the second opens at the first answer
+		{"switch", func(call int) int { return min(call+1, 2) }},
+		{"one", func(int) int { return 1 }},
+	} {
+		t.Run(c.conns, func(t *testing.T) {
+			in, _ := start(t, New(Options{CacheDir: cacheDir}), "custom", "CONNS="+c.conns)
+			for i := range 4 {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				got := invokeCustom(t, in, ctx, customInvocation(fmt.Sprintf("%s-%d", c.conns, i), fmt.Sprintf(`{"n":%d}`, i)))
+				if ctx.Err() != nil {
+					t.Errorf("call %d returned only once its context had ended", i)
+				}
+				cancel()
+				if got.Conn != c.want(i) {
+					t.Errorf("call %d answered with %d connections opened, want %d", i, got.Conn, c.want(i))
+				}
+			}
+		})
+	}
+}
+
+// A call given up on while Invoke reads the function's connection leaves that
+// connection working: the late answer is taken there, and the next calls get their
+// own answers on it, with no new connection.
+func TestACallGivenUpOnLeavesTheConnectionWorking(t *testing.T) {
+	in, _ := start(t, New(Options{CacheDir: cacheDir}), "custom")
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	began := time.Now()
+	_, err := in.Invoke(ctx, customInvocation("slow", `{"sleep":400}`))
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want the context's error", err)
+	}
+	if took := time.Since(began); took > 350*time.Millisecond {
+		t.Errorf("the call returned %v after it began, not at its context's end", took)
+	}
+	for i := range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		got := invokeCustom(t, in, ctx, customInvocation(fmt.Sprintf("after-%d", i), fmt.Sprintf(`{"after":%d}`, i)))
+		cancel()
+		if got.Conn != 1 {
+			t.Errorf("call %d: the function had opened %d connections, want its first only", i, got.Conn)
+		}
+	}
+}
+
+// A request whose headers never end is refused once they pass net/http's limit, and
+// the function goes on being served.
+func TestRuntimeAPIBoundsARequestsHeaders(t *testing.T) {
+	in, _ := start(t, New(Options{CacheDir: cacheDir}), "hello")
+	nc, err := net.Dial("tcp", in.api.ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	go func() {
+		nc.Write([]byte("GET /" + string(in.api.secret) + "/2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\nX-Big: "))
+		chunk := []byte(strings.Repeat("a", 64<<10))
+		for range 64 { // 4 MiB, more than the limit
+			if _, err := nc.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+	answer, _ := io.ReadAll(nc)
+	if !strings.HasPrefix(string(answer), "HTTP/1.1 400 ") {
+		t.Fatalf("got %.80q, want a 400", answer)
+	}
+	if res := invoke(t, in, invocation("/")); res.StatusCode != 200 {
+		t.Errorf("the next call: %+v", res)
 	}
 }

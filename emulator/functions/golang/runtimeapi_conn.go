@@ -1,0 +1,223 @@
+package golang
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The Runtime API speaks HTTP/1.1 on connections of its own rather than through
+// net/http's server, so that Invoke can write an invocation on the connection its
+// /next came on and read the answer from it, with no goroutine between the two
+// processes. Requests are parsed by net/http (http.ReadRequest: chunked bodies and
+// trailers as aws-lambda-go sends them); answers are small and written here.
+
+// apiConn is one connection from the function's process.
+type apiConn struct {
+	a   *runtimeAPI
+	nc  net.Conn
+	lim *headerLimit
+	br  *bufio.Reader
+	bw  *bufio.Writer
+
+	mu          sync.Mutex
+	reading     bool // Invoke waits for a request on it
+	interrupted bool // and was told to stop waiting
+}
+
+// serve accepts the function's connections until the API closes.
+func (a *runtimeAPI) serve() {
+	for {
+		nc, err := a.ln.Accept()
+		if err != nil {
+			return
+		}
+		lim := &headerLimit{r: nc, n: -1}
+		c := &apiConn{a: a, nc: nc, lim: lim, br: bufio.NewReader(lim), bw: bufio.NewWriter(nc)}
+		a.mu.Lock()
+		if a.closed {
+			a.mu.Unlock()
+			nc.Close()
+			return
+		}
+		a.conns[c] = true
+		a.mu.Unlock()
+		go c.serve()
+	}
+}
+
+// serve answers c's requests in order, until the function closes c or a request
+// cannot be read.
+func (c *apiConn) serve() {
+	defer func() {
+		c.nc.Close()
+		c.a.mu.Lock()
+		delete(c.a.conns, c)
+		c.a.mu.Unlock()
+	}()
+	var r *http.Request
+	for {
+		if r == nil {
+			var err error
+			if r, err = c.readRequest(); err != nil {
+				if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+					c.reply(nil, func(w http.ResponseWriter) {
+						apiError(w, http.StatusBadRequest, "InvalidRequest", "The request could not be read: "+err.Error())
+					})
+					c.linger()
+				}
+				return
+			}
+		}
+		last := r.Close
+		r = c.a.handle(c, r)
+		if last && r == nil {
+			return
+		}
+	}
+}
+
+// maxHeaderBytes bounds a request's line and headers, as net/http's server does.
+const maxHeaderBytes = 1 << 20
+
+// readRequest reads the next request's line and headers, at most maxHeaderBytes of
+// them; its body is read by whoever answers it.
+func (c *apiConn) readRequest() (*http.Request, error) {
+	c.lim.n = maxHeaderBytes + int64(c.br.Size())
+	defer func() { c.lim.n = -1 }()
+	return http.ReadRequest(c.br)
+}
+
+// headerLimit ends a read at n bytes from where n was set; n < 0 is no limit.
+type headerLimit struct {
+	r io.Reader
+	n int64
+}
+
+func (l *headerLimit) Read(p []byte) (int, error) {
+	if l.n == 0 {
+		return 0, errHeaderTooLarge
+	}
+	if l.n > 0 && int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	if l.n > 0 {
+		l.n -= int64(n)
+	}
+	return n, err
+}
+
+var errHeaderTooLarge = errors.New("request headers too large")
+
+// linger lets the client read an answer before c closes: a close with unread input
+// resets the connection, and the reset can overtake the answer.
+func (c *apiConn) linger() {
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		tc.CloseWrite()
+		tc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		io.Copy(io.Discard, io.LimitReader(tc, 256<<10))
+	}
+}
+
+// interrupt stops Invoke's wait for a request on c, if it waits.
+func (c *apiConn) interrupt() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.reading {
+		c.interrupted = true
+		c.nc.SetReadDeadline(time.Unix(1, 0))
+	}
+}
+
+// waiting marks the start and end of Invoke's wait; at the end a deadline the wait
+// was interrupted with is lifted, so that a request under way is read whole.
+func (c *apiConn) waiting(on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reading = on
+	if !on && c.interrupted {
+		c.interrupted = false
+		c.nc.SetReadDeadline(time.Time{})
+	}
+}
+
+func isTimeout(err error) bool {
+	return errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// reply runs handler for r and writes its answer; r's body is read to its end first
+// if the handler did not, so that the next request starts where it should.
+func (c *apiConn) reply(r *http.Request, handler func(w http.ResponseWriter)) {
+	w := &answer{header: http.Header{}}
+	handler(w)
+	if r != nil {
+		io.Copy(io.Discard, io.LimitReader(r.Body, maxDrain))
+	}
+	status := w.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	b := c.bw
+	b.WriteString("HTTP/1.1 ")
+	b.WriteString(strconv.Itoa(status))
+	b.WriteByte(' ')
+	b.WriteString(http.StatusText(status))
+	b.WriteString("\r\nContent-Length: ")
+	b.WriteString(strconv.Itoa(w.body.Len()))
+	for k, vs := range w.header {
+		for _, v := range vs {
+			writeHeader(b, k, v)
+		}
+	}
+	if r == nil || r.Close {
+		b.WriteString("\r\nConnection: close")
+	}
+	b.WriteString("\r\n\r\n")
+	b.Write(w.body.Bytes())
+	if err := b.Flush(); err != nil {
+		c.nc.Close()
+	}
+}
+
+// maxDrain is how much of a body nobody read is skipped to reach the next request.
+const maxDrain = 8 << 20
+
+// writeHeader writes "\r\nKey: value", the value on one line whatever it holds.
+func writeHeader(b *bufio.Writer, key, value string) {
+	b.WriteString("\r\n")
+	b.WriteString(key)
+	b.WriteString(": ")
+	if strings.ContainsAny(value, "\r\n") {
+		value = strings.NewReplacer("\r", " ", "\n", " ").Replace(value)
+	}
+	b.WriteString(value)
+}
+
+// answer collects what a handler answers.
+type answer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (w *answer) Header() http.Header { return w.header }
+
+func (w *answer) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *answer) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return w.body.Write(p)
+}

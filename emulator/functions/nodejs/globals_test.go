@@ -105,3 +105,29 @@ func TestNetlifyGlobals(t *testing.T) {
 		}
 	})
 }
+
+// A function runs under the options Lambda's Node bootstrap gives it: global.gc exists,
+// HTTP headers up to 80 KiB are read, and the heap stops near the function's 1024 MB
+// (the old generation at 922 MB), where node's own default here is several GB.
+func TestLambdasNodeOptions(t *testing.T) {
+	in := start(t, testRuntime(t), "limits")
+	resp, err := invoke(t, in, &functions.Invocation{ID: "limits", Event: event("GET", "/.netlify/functions/limits", "", "", nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res lambdaResult
+	if err := json.Unmarshal(resp.Lambda, &res); err != nil {
+		t.Fatalf("%s: %v", resp.Lambda, err)
+	}
+	var got struct {
+		GC            string
+		MaxHeaderSize int
+		HeapLimitMB   int
+	}
+	if err := json.Unmarshal([]byte(res.Body), &got); err != nil {
+		t.Fatalf("%s: %v", res.Body, err)
+	}
+	if got.GC != "function" || got.MaxHeaderSize != 81920 || got.HeapLimitMB < 922 || got.HeapLimitMB >= 1024 {
+		t.Errorf("got %+v, want global.gc a function, 81920 header bytes and a heap limit from 922 to 1024 MB", got)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -88,8 +89,23 @@ type workerArgs struct {
 	fn             *functions.Function
 }
 
+// functionMemoryMB is the memory Netlify gives a function.
+const functionMemoryMB = 1024
+
+// lambdaNodeFlags are the options Lambda's Node bootstrap (/var/runtime/bootstrap) runs
+// every function with: global.gc, HTTP headers up to 80 KiB, and an old generation of
+// the function's memory less a tenth, so that a function that outgrows its memory
+// fails here as it does there. Lambda also sizes the young generation (a twentieth of
+// the memory for each semi-space, 51 MiB); dev leaves V8's (16 MiB), which changes when
+// garbage is collected, not what a function can do (docs/fidelity.md).
+var lambdaNodeFlags = []string{
+	"--expose-gc",
+	"--max-http-header-size=81920",
+	"--max-old-space-size=" + strconv.Itoa(functionMemoryMB-functionMemoryMB/10),
+}
+
 func (r *Runtime) spawn(node string, w workerArgs, opts functions.StartOptions) (*instance, error) {
-	args := append([]string{"--enable-source-maps"}, r.opts.ExtraNodeArgs...)
+	args := append(append([]string{"--enable-source-maps"}, lambdaNodeFlags...), r.opts.ExtraNodeArgs...)
 	cmd := exec.Command(node)
 	cmd.Dir = w.fn.SiteDir
 	cmd.Env = opts.Env

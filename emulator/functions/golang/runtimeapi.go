@@ -63,6 +63,7 @@ type runtimeAPI struct {
 // handing the invocation over and the answer back, about a third of a warm call.
 type poll struct {
 	conn     *apiConn
+	last     bool          // the /next asked for its connection to close after the answer
 	released chan struct{} // closed by Invoke once it is done with conn
 	back     *http.Request // a request Invoke read from conn and left to conn's goroutine
 	mu       sync.Mutex
@@ -198,14 +199,16 @@ func (a *runtimeAPI) invoke(ctx context.Context, inv *functions.Invocation) (*fu
 	for sent := false; !sent; {
 		select {
 		case p := <-a.polls:
-			if p.take() {
-				sent = a.send(ctx, p, c)
-				if sent {
-					p.release(a.await(ctx, p.conn, c))
-				} else {
-					p.release(nil)
-				}
+			if !p.take() {
+				continue
 			}
+			if !p.conn.alive() {
+				// Its client gave up on it (and may ask again on another connection).
+				p.conn.nc.Close()
+				p.release(nil)
+				continue
+			}
+			sent = a.deliver(ctx, p, c)
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-in.exited:
@@ -231,10 +234,33 @@ func (a *runtimeAPI) invoke(ctx context.Context, inv *functions.Invocation) (*fu
 	return &functions.Response{Lambda: c.resp}, nil
 }
 
-// await reads the function's next request on conn, where it sent c, and answers it
-// if it is c's response; any other request it returns for conn's goroutine to answer.
-// It returns early, having read nothing, when c ends another way or ctx ends.
-func (a *runtimeAPI) await(ctx context.Context, conn *apiConn, c *apiCall) *http.Request {
+// deliver sends c on p's connection and, unless that connection is to close, waits
+// there for the function's next request; then it hands the connection back. Until then
+// the end of ctx closes the connection: a call given up on is not waited for in the
+// middle of a request, and its instance is stopped (its process would find a request
+// half read otherwise).
+func (a *runtimeAPI) deliver(ctx context.Context, p *poll, c *apiCall) bool {
+	conn := p.conn
+	stop := context.AfterFunc(ctx, func() { conn.nc.Close() })
+	defer stop()
+	if !a.send(p, c) {
+		p.release(nil)
+		return false
+	}
+	if p.last {
+		conn.nc.Close()
+		p.release(nil)
+		return true
+	}
+	p.release(a.await(conn, c))
+	return true
+}
+
+// await reads the function's requests on conn, where it sent c, for as long as they
+// are about c: its response, which ends it, or its error, after which the function asks
+// for its next invocation or exits. The first other request it returns for conn's
+// goroutine to answer. It returns early, having read nothing, when c ends another way.
+func (a *runtimeAPI) await(conn *apiConn, c *apiCall) *http.Request {
 	a.mu.Lock()
 	if a.current != c {
 		a.mu.Unlock()
@@ -247,29 +273,35 @@ func (a *runtimeAPI) await(ctx context.Context, conn *apiConn, c *apiCall) *http
 		c.wake = nil
 		a.mu.Unlock()
 	}()
-	stop := context.AfterFunc(ctx, conn.interrupt)
-	defer stop()
-
-	conn.waiting(true)
-	_, err := conn.br.Peek(1)
-	conn.waiting(false)
-	if err != nil {
-		if !isTimeout(err) {
-			conn.nc.Close() // gone: its goroutine ends
+	for {
+		conn.waiting(true)
+		_, err := conn.br.Peek(1)
+		conn.waiting(false)
+		if err != nil {
+			if !isTimeout(err) {
+				conn.nc.Close() // gone: its goroutine ends
+			}
+			return nil
 		}
-		return nil
+		r, err := conn.readRequest()
+		if err != nil {
+			conn.nc.Close()
+			return nil
+		}
+		path, ok := a.authorized(r.URL.Path)
+		if !ok || r.Method != http.MethodPost {
+			return r
+		}
+		switch path {
+		case runtimePrefix + "invocation/" + c.id + "/response":
+			conn.reply(r, func(w http.ResponseWriter) { a.response(w, r, c.id) })
+			return nil
+		case runtimePrefix + "invocation/" + c.id + "/error":
+			conn.reply(r, func(w http.ResponseWriter) { a.error(w, r, c.id) })
+		default:
+			return r
+		}
 	}
-	r, err := conn.readRequest()
-	if err != nil {
-		conn.nc.Close()
-		return nil
-	}
-	path, ok := a.authorized(r.URL.Path)
-	if !ok || r.Method != http.MethodPost || path != runtimePrefix+"invocation/"+c.id+"/response" {
-		return r
-	}
-	conn.reply(r, func(w http.ResponseWriter) { a.response(w, r, c.id) })
-	return nil
 }
 
 // diedDuring is the error of an invocation whose process ended: the error it posted
@@ -291,9 +323,7 @@ func (a *runtimeAPI) diedDuring(c *apiCall) error {
 func (a *runtimeAPI) handle(conn *apiConn, r *http.Request) *http.Request {
 	path, ok := a.authorized(r.URL.Path)
 	if !ok {
-		conn.reply(r, func(w http.ResponseWriter) {
-			apiError(w, http.StatusForbidden, "AccessDenied", "This is the Runtime API of one function instance; the path must start with its secret.")
-		})
+		conn.refuse(r, http.StatusForbidden, "AccessDenied", "This is the Runtime API of one function instance; the path must start with its secret.")
 		return nil
 	}
 	if rest, ok := strings.CutPrefix(path, runtimePrefix); ok {
@@ -347,7 +377,10 @@ func (a *runtimeAPI) authorized(path string) (string, bool) {
 // next is the function's long poll for its next invocation. Invoke answers it on
 // conn; until Invoke releases conn, this goroutine leaves it alone.
 func (a *runtimeAPI) next(conn *apiConn, r *http.Request) *http.Request {
-	io.Copy(io.Discard, r.Body)
+	if !drain(r) {
+		conn.refuse(r, http.StatusBadRequest, "InvalidRequest", "A request for the next invocation carries no body.")
+		return nil
+	}
 	a.once.Do(func() { close(a.ready) })
 	a.mu.Lock()
 	if c := a.current; c != nil {
@@ -361,7 +394,7 @@ func (a *runtimeAPI) next(conn *apiConn, r *http.Request) *http.Request {
 	}
 	a.mu.Unlock()
 
-	p := &poll{conn: conn, released: make(chan struct{})}
+	p := &poll{conn: conn, last: r.Close, released: make(chan struct{})}
 	select {
 	case a.polls <- p:
 	case <-a.in.closing:
@@ -387,12 +420,9 @@ func (a *runtimeAPI) next(conn *apiConn, r *http.Request) *http.Request {
 	return p.back
 }
 
-// bigEvent is the event size from which a cancelled invocation interrupts the write.
-const bigEvent = 64 << 10
-
 // send writes invocation c as the answer to the function's /next, and reports
 // whether it went out. One that did not is not the function's to answer.
-func (a *runtimeAPI) send(ctx context.Context, p *poll, c *apiCall) bool {
+func (a *runtimeAPI) send(p *poll, c *apiCall) bool {
 	a.mu.Lock()
 	a.current = c
 	a.mu.Unlock()
@@ -405,8 +435,7 @@ func (a *runtimeAPI) send(ctx context.Context, p *poll, c *apiCall) bool {
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	}
-	conn := p.conn
-	w := conn.bw
+	w := p.conn.bw
 	w.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ")
 	w.WriteString(strconv.Itoa(len(payload)))
 	writeHeader(w, "Lambda-Runtime-Aws-Request-Id", c.id)
@@ -416,19 +445,13 @@ func (a *runtimeAPI) send(ctx context.Context, p *poll, c *apiCall) bool {
 	if cc := c.inv.LambdaClientContext; len(cc) > 0 {
 		writeHeader(w, "Lambda-Runtime-Client-Context", string(cc))
 	}
-	w.WriteString("\r\n\r\n")
-	if len(payload) > bigEvent {
-		// A function that does not read could otherwise hold Invoke past its context.
-		stop := context.AfterFunc(ctx, func() { conn.nc.SetWriteDeadline(time.Now()) })
-		defer func() {
-			if !stop() {
-				conn.nc.SetWriteDeadline(time.Time{})
-			}
-		}()
+	if p.last {
+		w.WriteString("\r\nConnection: close")
 	}
+	w.WriteString("\r\n\r\n")
 	w.Write(payload)
 	if err := w.Flush(); err != nil {
-		conn.nc.Close()
+		p.conn.nc.Close()
 		a.mu.Lock()
 		if a.current == c {
 			a.current = nil
@@ -441,7 +464,11 @@ func (a *runtimeAPI) send(ctx context.Context, p *poll, c *apiCall) bool {
 
 // response receives an invocation's result.
 func (a *runtimeAPI) response(w http.ResponseWriter, r *http.Request, id string) {
-	body, tooBig := readBody(r)
+	body, tooBig, err := readBody(r)
+	if err != nil {
+		broken(w) // an answer cut off is no answer
+		return
+	}
 	a.mu.Lock()
 	c := a.current
 	if c == nil || c.id != id {
@@ -474,7 +501,11 @@ func (a *runtimeAPI) response(w http.ResponseWriter, r *http.Request, id string)
 
 // error receives an invocation's failure: a returned error or a panic.
 func (a *runtimeAPI) error(w http.ResponseWriter, r *http.Request, id string) {
-	body, _ := readBody(r)
+	body, _, err := readBody(r)
+	if err != nil {
+		broken(w)
+		return
+	}
 	fe := parseErrorBody(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))
 	a.mu.Lock()
 	c := a.current
@@ -489,7 +520,11 @@ func (a *runtimeAPI) error(w http.ResponseWriter, r *http.Request, id string) {
 }
 
 func (a *runtimeAPI) initError(w http.ResponseWriter, r *http.Request) {
-	body, _ := readBody(r)
+	body, _, err := readBody(r)
+	if err != nil {
+		broken(w)
+		return
+	}
 	fe := parseErrorBody(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))
 	fe.Fatal = true
 	a.initOnce.Do(func() {
@@ -525,13 +560,17 @@ func apiError(w http.ResponseWriter, status int, typ, msg string) {
 	json.NewEncoder(w).Encode(map[string]string{"errorType": typ, "errorMessage": msg})
 }
 
-// readBody reads a posted payload up to Lambda's limit.
-func readBody(r *http.Request) (body []byte, tooBig bool) {
-	body, _ = io.ReadAll(io.LimitReader(r.Body, functions.MaxResponseSize+1))
-	if len(body) > functions.MaxResponseSize {
-		return nil, true
+// readBody reads a posted payload up to Lambda's limit. An error is a body that did not
+// arrive whole: the connection broke, or the call was given up on.
+func readBody(r *http.Request) (body []byte, tooBig bool, err error) {
+	body, err = io.ReadAll(io.LimitReader(r.Body, functions.MaxResponseSize+1))
+	if err != nil {
+		return nil, false, err
 	}
-	return body, false
+	if len(body) > functions.MaxResponseSize {
+		return nil, true, nil
+	}
+	return body, false, nil
 }
 
 // parseErrorBody reads {"errorMessage","errorType","stackTrace"} as a runtime posts it.

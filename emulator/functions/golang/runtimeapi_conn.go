@@ -68,20 +68,17 @@ func (c *apiConn) serve() {
 		if r == nil {
 			var err error
 			if r, err = c.readRequest(); err != nil {
-				if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-					c.reply(nil, func(w http.ResponseWriter) {
-						apiError(w, http.StatusBadRequest, "InvalidRequest", "The request could not be read: "+err.Error())
-					})
-					c.linger()
+				switch {
+				case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+				case errors.Is(err, errHeaderTooLarge):
+					c.refuse(nil, http.StatusRequestHeaderFieldsTooLarge, "InvalidRequest", "The request's headers are over 1 MiB.")
+				default:
+					c.refuse(nil, http.StatusBadRequest, "InvalidRequest", "The request could not be read: "+err.Error())
 				}
 				return
 			}
 		}
-		last := r.Close
 		r = c.a.handle(c, r)
-		if last && r == nil {
-			return
-		}
 	}
 }
 
@@ -154,14 +151,47 @@ func isTimeout(err error) bool {
 	return errors.Is(err, os.ErrDeadlineExceeded)
 }
 
-// reply runs handler for r and writes its answer; r's body is read to its end first
-// if the handler did not, so that the next request starts where it should.
+// reply runs handler for r and writes its answer. r's body is read to its end first,
+// if the handler did not, so that the next request starts where it should; a body too
+// long for that, or a client that asked for it, closes the connection after the answer.
 func (c *apiConn) reply(r *http.Request, handler func(w http.ResponseWriter)) {
+	if r.ProtoAtLeast(1, 1) && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		// The client waits for this before it sends the body, as net/http's server does.
+		c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+		if c.bw.Flush() != nil {
+			c.nc.Close()
+			return
+		}
+	}
 	w := &answer{header: http.Header{}}
 	handler(w)
-	if r != nil {
-		io.Copy(io.Discard, io.LimitReader(r.Body, maxDrain))
+	if w.broken {
+		c.nc.Close()
+		return
 	}
+	unread := !drain(r)
+	last := r.Close || unread
+	c.write(w, r.Method == http.MethodHead, last)
+	if unread {
+		c.linger()
+	}
+	if last {
+		c.nc.Close()
+	}
+}
+
+// refuse answers r (nil: a request that could not be read) with an error, without
+// reading its body, and closes the connection.
+func (c *apiConn) refuse(r *http.Request, status int, typ, msg string) {
+	w := &answer{header: http.Header{}}
+	apiError(w, status, typ, msg)
+	c.write(w, r != nil && r.Method == http.MethodHead, true)
+	c.linger()
+	c.nc.Close()
+}
+
+// write writes an answer: its headers, and its body but to HEAD.
+func (c *apiConn) write(w *answer, head, last bool) {
 	status := w.status
 	if status == 0 {
 		status = http.StatusOK
@@ -178,18 +208,27 @@ func (c *apiConn) reply(r *http.Request, handler func(w http.ResponseWriter)) {
 			writeHeader(b, k, v)
 		}
 	}
-	if r == nil || r.Close {
+	if last {
 		b.WriteString("\r\nConnection: close")
 	}
 	b.WriteString("\r\n\r\n")
-	b.Write(w.body.Bytes())
+	if !head {
+		b.Write(w.body.Bytes())
+	}
 	if err := b.Flush(); err != nil {
 		c.nc.Close()
 	}
 }
 
+// drain reads what is left of r's body, up to maxDrain, and reports whether that was
+// all of it.
+func drain(r *http.Request) bool {
+	n, err := io.Copy(io.Discard, io.LimitReader(r.Body, maxDrain+1))
+	return err == nil && n <= maxDrain
+}
+
 // maxDrain is how much of a body nobody read is skipped to reach the next request.
-const maxDrain = 8 << 20
+const maxDrain = 256 << 10
 
 // writeHeader writes "\r\nKey: value", the value on one line whatever it holds.
 func writeHeader(b *bufio.Writer, key, value string) {
@@ -207,6 +246,14 @@ type answer struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
+	broken bool // the request could not be read whole: no answer, the connection closes
+}
+
+// broken marks w's request as one that could not be read whole.
+func broken(w http.ResponseWriter) {
+	if a, ok := w.(*answer); ok {
+		a.broken = true
+	}
 }
 
 func (w *answer) Header() http.Header { return w.header }

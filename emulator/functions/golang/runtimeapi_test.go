@@ -169,16 +169,23 @@ func TestACallGivenUpOnReturnsAtItsContextsEnd(t *testing.T) {
 	}
 }
 
-// A request whose headers never end is refused once they pass net/http's limit, and
-// the function goes on being served.
-func TestRuntimeAPIBoundsARequestsHeaders(t *testing.T) {
+// startAndDial starts the hello function and opens a connection of the test's own to
+// its Runtime API, which it may hold for 10 s.
+func startAndDial(t *testing.T) (*Instance, net.Conn) {
 	in, _ := start(t, New(Options{CacheDir: cacheDir}), "hello")
 	nc, err := net.Dial("tcp", in.api.ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer nc.Close()
+	t.Cleanup(func() { nc.Close() })
 	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	return in, nc
+}
+
+// A request whose headers never end is refused once they pass net/http's limit, and
+// the function goes on being served.
+func TestRuntimeAPIBoundsARequestsHeaders(t *testing.T) {
+	in, nc := startAndDial(t)
 	go func() {
 		nc.Write([]byte("GET /" + string(in.api.secret) + "/2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\nX-Big: "))
 		chunk := []byte(strings.Repeat("a", 64<<10))
@@ -200,13 +207,7 @@ func TestRuntimeAPIBoundsARequestsHeaders(t *testing.T) {
 // A body longer than what is read and skipped to reach the next request closes the
 // connection after its answer: what follows in it is never taken for a request.
 func TestRuntimeAPIClosesAfterABodyItWillNotRead(t *testing.T) {
-	in, _ := start(t, New(Options{CacheDir: cacheDir}), "hello")
-	nc, err := net.Dial("tcp", in.api.ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	in, nc := startAndDial(t)
 	prefix := "/" + string(in.api.secret) + "/2018-06-01/runtime/"
 	go func() {
 		const size = 20 << 20

@@ -535,7 +535,7 @@ func (a *runtimeAPI) initError(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *runtimeAPI) registerExtension(w http.ResponseWriter, r *http.Request) {
-	io.Copy(io.Discard, r.Body)
+	// The body (the events it wants) is skipped by reply, within maxDrain.
 	a.sigterm.Store(true)
 	w.Header().Set("Lambda-Extension-Identifier", newRequestID())
 	w.Header().Set("Content-Type", "application/json")

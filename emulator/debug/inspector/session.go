@@ -97,6 +97,10 @@ type breakpoint struct {
 	current string // in the current worker; "" when it did not resolve there
 	at      byURL
 	orig    *position // its place in the original source, through the bundle's map
+	// in is the worker whose scripts at refers to, while orig is not known: an editor
+	// may set a breakpoint before that worker has loaded the bundle (Node keeps it by
+	// URL), and its place in the source is read when the bundle's script is parsed.
+	in *backend
 }
 
 // byURL are Debugger.setBreakpointByUrl's parameters.
@@ -401,9 +405,11 @@ func (s *Session) event(b *backend, m *message, raw []byte) {
 			SourceMapURL string `json:"sourceMapURL"`
 		}
 		if json.Unmarshal(m.Params, &p) == nil {
+			sc := &script{url: p.URL, mapURL: p.SourceMapURL}
 			b.mu.Lock()
-			b.scripts[p.ScriptID] = &script{url: p.URL, mapURL: p.SourceMapURL}
+			b.scripts[p.ScriptID] = sc
 			b.mu.Unlock()
+			s.placeLate(b, sc)
 		}
 	case "Debugger.paused":
 		if current {
@@ -611,25 +617,66 @@ func (s *Session) keep(b *backend, bp *breakpoint) {
 			}
 		}
 	}
+	if bp.orig == nil {
+		bp.in = b
+	}
 	s.mu.Lock()
 	s.bps = append(s.bps, bp)
 	s.mu.Unlock()
 }
 
-// scriptsFor are the worker's scripts a breakpoint by URL applies to.
-func (s *Session) scriptsFor(b *backend, at byURL) []*script {
-	var re *regexp.Regexp
-	if at.URLRegex != "" {
-		var err error
-		if re, err = regexp.Compile(at.URLRegex); err != nil {
-			return nil
+// placeLate finds the place in the original source of the breakpoints set in b before
+// b had parsed sc, the script they are for.
+func (s *Session) placeLate(b *backend, sc *script) {
+	var waiting []*breakpoint
+	s.mu.Lock()
+	for _, bp := range s.bps {
+		if bp.orig == nil && bp.in == b && bp.at.matcher()(sc.url) {
+			waiting = append(waiting, bp)
 		}
 	}
+	s.mu.Unlock()
+	if len(waiting) == 0 {
+		return
+	}
+	sm := sc.sourceMap()
+	if sm == nil {
+		return
+	}
+	for _, bp := range waiting {
+		col := 0
+		if bp.at.ColumnNumber != nil {
+			col = *bp.at.ColumnNumber
+		}
+		if p, ok := sm.original(bp.at.LineNumber, col); ok {
+			s.mu.Lock()
+			if bp.orig == nil {
+				bp.orig, bp.in = &p, nil
+			}
+			s.mu.Unlock()
+		}
+	}
+}
+
+// matcher reports whether a breakpoint by URL applies to a script of a given URL.
+func (at byURL) matcher() func(url string) bool {
+	var re *regexp.Regexp
+	if at.URLRegex != "" {
+		re, _ = regexp.Compile(at.URLRegex) // Node refused a bad one: nothing matches
+	}
+	return func(url string) bool {
+		return (at.URL != "" && url == at.URL) || (re != nil && re.MatchString(url))
+	}
+}
+
+// scriptsFor are the worker's scripts a breakpoint by URL applies to.
+func (s *Session) scriptsFor(b *backend, at byURL) []*script {
+	match := at.matcher()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []*script
 	for _, sc := range b.scripts {
-		if (at.URL != "" && sc.url == at.URL) || (re != nil && re.MatchString(sc.url)) {
+		if match(sc.url) {
 			out = append(out, sc)
 		}
 	}
@@ -668,13 +715,15 @@ func (s *Session) replay(b *backend) error {
 // rebind sets one breakpoint in a new worker: on the same line of the original source
 // when the bundle has a source map, else on the same line of the bundle.
 func (s *Session) rebind(b *backend, bp *breakpoint) {
-	at := bp.at
-	if bp.orig != nil {
+	s.mu.Lock()
+	at, orig := bp.at, bp.orig
+	s.mu.Unlock()
+	if orig != nil {
 		line, col, ok, mapped := 0, 0, false, false
 		for _, sc := range s.scriptsFor(b, at) {
 			if sm := sc.sourceMap(); sm != nil {
 				mapped = true
-				if line, col, ok = sm.generated(*bp.orig); ok {
+				if line, col, ok = sm.generated(*orig); ok {
 					break
 				}
 			}
@@ -728,9 +777,10 @@ func (s *Session) rebind(b *backend, bp *breakpoint) {
 func (s *Session) unresolved(bp *breakpoint, current, why string) {
 	s.mu.Lock()
 	bp.current = current
+	where := bp.where()
 	s.mu.Unlock()
 	s.opts.Log(fmt.Sprintf("breakpoint at %s no longer resolves in the rebuilt %s (%s); it is kept and set again after the next rebuild",
-		bp.where(), s.opts.Name, why))
+		where, s.opts.Name, why))
 }
 
 // where names a breakpoint's place as the user reads it: in the original source when

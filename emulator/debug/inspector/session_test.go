@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -29,10 +30,28 @@ var (
 
 // node runs a bundle under the inspector on addr until the test ends or kill.
 type node struct {
-	cmd *exec.Cmd
+	cmd   *exec.Cmd
+	stdin io.Writer
 }
 
 func startNode(t *testing.T, dir, addr string, lines []string, orig []int) *node {
+	t.Helper()
+	return runNode(t, dir, addr, lines, orig, false)
+}
+
+// startNodeLate runs node under the inspector with the bundle written but not loaded:
+// it loads it when load is called, as a worker whose editor attached early.
+func startNodeLate(t *testing.T, dir, addr string, lines []string, orig []int) (load func()) {
+	t.Helper()
+	n := runNode(t, dir, addr, lines, orig, true)
+	return func() {
+		if _, err := io.WriteString(n.stdin, "load\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func runNode(t *testing.T, dir, addr string, lines []string, orig []int, late bool) *node {
 	t.Helper()
 	bin, err := exec.LookPath("node")
 	if err != nil {
@@ -43,15 +62,27 @@ func startNode(t *testing.T, dir, addr string, lines []string, orig []int) *node
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "--inspect="+addr, path)
+	main, want := path, "ready"
+	if late {
+		main, want = filepath.Join(dir, "loader.cjs"), "waiting"
+		loader := `process.stdin.once("data", () => require("./fn.cjs")); console.log("waiting");` + "\n"
+		if err := os.WriteFile(main, []byte(loader), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(bin, "--inspect="+addr, main)
 	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	n := &node{cmd: cmd}
+	n := &node{cmd: cmd, stdin: stdin}
 	t.Cleanup(n.kill)
 	// As dev's worker does, the bundle says when it has loaded (its inspector listens
 	// from the start); a loaded machine may take a while.
@@ -60,7 +91,7 @@ func startNode(t *testing.T, dir, addr string, lines []string, orig []int) *node
 		sc := bufio.NewScanner(stdout)
 		said := false
 		for sc.Scan() {
-			if !said && sc.Text() == "ready" {
+			if !said && sc.Text() == want {
 				ready <- true
 				said = true
 			}
@@ -134,47 +165,7 @@ func TestSessionAcrossWorkers(t *testing.T) {
 	free.Close()
 	first := startNode(t, dir, inner, bundle1, orig1)
 
-	var logMu sync.Mutex
-	var logs []string
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	sessions := make(chan *Session, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		br := bufio.NewReader(c)
-		req, err := http.ReadRequest(br)
-		if err != nil {
-			return
-		}
-		s, err := Accept(c, br, req, Options{Name: "fn", Log: func(msg string) {
-			t.Logf("log: %s", msg)
-			logMu.Lock()
-			logs = append(logs, msg)
-			logMu.Unlock()
-		}})
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		if _, err := s.Attach(inner); err != nil {
-			t.Error(err)
-		}
-		sessions <- s
-		s.Serve()
-	}()
-	ws, err := dialWS("ws://"+ln.Addr().String()+"/a-stale-target-id", 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.close()
-	ed := &editor{t: t, ws: ws}
-	s := <-sessions
+	ed, s, said := openSession(t, inner)
 
 	ed.waitFor("", ed.send("Debugger.enable", map[string]any{}))
 	col := 0
@@ -206,11 +197,8 @@ func TestSessionAcrossWorkers(t *testing.T) {
 	if line := paused["callFrames"].([]any)[0].(map[string]any)["location"].(map[string]any)["lineNumber"]; line != float64(4) {
 		t.Errorf("paused on line %v of the new bundle, want 4", line)
 	}
-	logMu.Lock()
-	said := strings.Join(logs, "\n")
-	logMu.Unlock()
-	if !strings.Contains(said, "breakpoint at fn.ts:3 no longer resolves") {
-		t.Errorf("the log does not say that fn.ts:3 is gone:\n%s", said)
+	if !strings.Contains(said(), "breakpoint at fn.ts:3 no longer resolves") {
+		t.Errorf("the log does not say that fn.ts:3 is gone:\n%s", said())
 	}
 	// Removing the gone breakpoint is answered, though the worker never had it.
 	if m := ed.waitFor("", ed.send("Debugger.removeBreakpoint", map[string]any{"breakpointId": gone})); m["error"] != nil {
@@ -229,5 +217,101 @@ func TestSessionAcrossWorkers(t *testing.T) {
 	m := ed.waitFor("", ed.send("Runtime.evaluate", map[string]any{"expression": "1"}))
 	if e, _ := m["error"].(map[string]any); e == nil || !strings.Contains(fmt.Sprint(e["message"]), "no worker of fn") {
 		t.Fatalf("a request with no worker: %v", m)
+	}
+}
+
+// openSession serves one editor's session, attached to the worker at inner, and
+// returns the editor, the session, and what the session has said in the log so far.
+func openSession(t *testing.T, inner string) (*editor, *Session, func() string) {
+	t.Helper()
+	var logMu sync.Mutex
+	var logs []string
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	sessions := make(chan *Session, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		br := bufio.NewReader(c)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		s, err := Accept(c, br, req, Options{Name: "fn", Log: func(msg string) {
+			t.Logf("log: %s", msg)
+			logMu.Lock()
+			logs = append(logs, msg)
+			logMu.Unlock()
+		}})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if _, err := s.Attach(inner); err != nil {
+			t.Error(err)
+		}
+		sessions <- s
+		s.Serve()
+	}()
+	ws, err := dialWS("ws://"+ln.Addr().String()+"/a-stale-target-id", 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.close() })
+	ed := &editor{t: t, ws: ws}
+	s := <-sessions
+	return ed, s, func() string {
+		logMu.Lock()
+		defer logMu.Unlock()
+		return strings.Join(logs, "\n")
+	}
+}
+
+// An editor attaches to a worker that has not loaded the bundle yet and sets its
+// breakpoints by URL (Node keeps them until a script of that URL comes). The bundle
+// loads; after a rebuild, the breakpoint is on the same line of fn.ts in the new
+// bundle, not on the same line of the bundle, and the one whose line is gone is said.
+func TestBreakpointSetBeforeTheBundleLoads(t *testing.T) {
+	dir := t.TempDir()
+	free, _ := net.Listen("tcp", "127.0.0.1:0")
+	inner := free.Addr().String()
+	free.Close()
+	load := startNodeLate(t, dir, inner, bundle1, orig1)
+	ed, s, said := openSession(t, inner)
+
+	ed.waitFor("", ed.send("Debugger.enable", map[string]any{}))
+	var ids []any
+	for _, line := range []int{2, 3} { // fn.ts lines 1 and 2
+		m := ed.waitFor("", ed.send("Debugger.setBreakpointByUrl", map[string]any{"urlRegex": `fn\.cjs$`, "lineNumber": line, "columnNumber": 0}))
+		res := m["result"].(map[string]any)
+		if locs, _ := res["locations"].([]any); len(locs) != 0 {
+			t.Fatalf("the bundle is not loaded, yet the breakpoint on line %d resolved: %v", line, m)
+		}
+		ids = append(ids, res["breakpointId"])
+	}
+	load()
+	for range ids { // the bundle's script was parsed
+		ed.waitFor("Debugger.breakpointResolved", 0)
+	}
+
+	// The first worker still runs; the rebuilt one listens elsewhere.
+	free, _ = net.Listen("tcp", "127.0.0.1:0")
+	next := free.Addr().String()
+	free.Close()
+	startNode(t, t.TempDir(), next, bundle2, orig2)
+	if _, err := s.Attach(next); err != nil {
+		t.Fatalf("attach to the new worker: %v", err)
+	}
+	resolved := ed.waitFor("Debugger.breakpointResolved", 0)["params"].(map[string]any)
+	if line := resolved["location"].(map[string]any)["lineNumber"]; resolved["breakpointId"] != ids[0] || line != float64(4) {
+		t.Fatalf("breakpointResolved %v, want %v (set on fn.ts line 1) on line 4 of the new bundle", resolved, ids[0])
+	}
+	if !strings.Contains(said(), "breakpoint at fn.ts:3 no longer resolves") {
+		t.Errorf("the log does not say that fn.ts:3 is gone:\n%s", said())
 	}
 }

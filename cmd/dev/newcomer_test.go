@@ -122,7 +122,7 @@ func TestServeSaysWhatItServesAndWhenItStops(t *testing.T) {
 	if !strings.Contains(log, "pages from "+dir+" (no index.html: / answers with dev's own page, which finishes mail links)") {
 		t.Errorf("start does not say which folder is served:\n%s", log)
 	}
-	if !strings.Contains(log, "stopped  users, mail and the journal were in memory and are gone") {
+	if !strings.Contains(log, "stopped  users, mail and the journal were kept for this run only and are gone") {
 		t.Errorf("Ctrl-C printed nothing:\n%s", log)
 	}
 }

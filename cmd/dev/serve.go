@@ -106,7 +106,7 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 		return err
 	}
 	defer stop()
-	store := "in memory (gone when dev stops; --db FILE keeps it)"
+	store := "for this run only (gone when dev stops; --db FILE keeps it)"
 	if set.DB != ":memory:" && set.DB != "" {
 		store = set.DB
 	}
@@ -147,7 +147,7 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	}
 	err = srv.Serve(ctx)
 	if ctx.Err() != nil {
-		left := "users, mail and the journal were in memory and are gone"
+		left := "users, mail and the journal were kept for this run only and are gone"
 		if set.DB != ":memory:" && set.DB != "" {
 			left = "users, mail and the journal are kept in " + set.DB
 		}

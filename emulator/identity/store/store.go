@@ -1,5 +1,5 @@
 // Package store keeps the identity service's data in SQLite through modernc.org/sqlite
-// (pure Go, no cgo): in memory by default, in a file with --db. The schema is a series
+// (pure Go, no cgo): for the life of the process by default, in a file with --db. The schema is a series
 // of versioned .sql files applied in order, so a saved database survives upgrades.
 package store
 
@@ -19,18 +19,24 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/identity-dev/dev/emulator/identity"
-	"github.com/identity-dev/dev/emulator/tokens"
 )
 
 //go:embed schemas/*.sql
 var schemas embed.FS
 
-// Memory is the path that selects an in-memory database.
+// Memory is the path that selects the default database, which lasts as long as the
+// process that opened it.
 const Memory = ":memory:"
+
+// privateCacheKiB is how much of the default database SQLite keeps in memory. The rest
+// is in its temporary file, in the page cache, where the kernel can drop it: the
+// journal (up to journal.MaxBytes) fills the database most, and all of it used to stay
+// in dev's heap.
+const privateCacheKiB = 1024
 
 // SQLite is an identity.Store. Writes go through one connection, one transaction at a
 // time; reads of a file database use a pool of their own (WAL lets them run beside the
-// writer). An in-memory database has one connection for both, which keeps it alive.
+// writer). The default database has one connection for both, which keeps it alive.
 type SQLite struct {
 	writer *sql.DB
 	reader *sql.DB
@@ -80,13 +86,17 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 	s := &SQLite{}
 	pragmas := "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)"
 	if path == "" || path == Memory {
-		// A plain :memory: database exists per connection; a named shared-cache one is
-		// the same database for every connection of this process, and is gone once the
-		// last connection closes.
-		dsn := "file:dev-" + tokens.Secure() + "?mode=memory&cache=shared&" + pragmas
+		// An empty name makes a private temporary database: SQLite creates it unnamed
+		// in the temporary folder (O_TMPFILE, mode 0600), so that nothing is left
+		// behind however dev ends, and it exists for its one connection, which is
+		// never closed while the store is open. Its rollback journal stays in memory
+		// (a transaction still rolls back); nothing is synced, as nothing outlives
+		// the process.
+		dsn := "file:?" + pragmas + "&_pragma=cache_size(-" + strconv.Itoa(privateCacheKiB) + ")" +
+			"&_pragma=journal_mode(MEMORY)&_pragma=synchronous(OFF)"
 		db, err := sql.Open("sqlite", dsn)
 		if err != nil {
-			return nil, fmt.Errorf("open in-memory database: %w", err)
+			return nil, fmt.Errorf("open the private database: %w", err)
 		}
 		db.SetMaxOpenConns(1)
 		db.SetMaxIdleConns(1)
@@ -203,7 +213,7 @@ func (s *SQLite) Reset(ctx context.Context) error {
 	})
 }
 
-// Close closes the database; an in-memory one is gone.
+// Close closes the database; the default (private) one is gone.
 func (s *SQLite) Close() error {
 	var errs []error
 	s.stmts.Range(func(_, st any) bool {

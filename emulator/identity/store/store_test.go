@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -292,4 +295,65 @@ func TestMailAndAuditLogKeepTheNewest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// The default store holds more than SQLite keeps of it in memory (its pages spill to
+// its temporary file and are read back whole), and that file has no name anyone could
+// open: it is gone however dev ends.
+func TestDefaultStoreSpillsToAFileWithNoName(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc/self/fd, which only Linux has")
+	}
+	ctx := context.Background()
+	before := openFiles(t)
+	db, err := Open(ctx, Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const n = 40 // 40 entries of 200 KiB: 8 MiB, eight times the cache
+	for i := 0; i < n; i++ {
+		if err := db.AddEntries(ctx, []*journal.Entry{entry(i, 200<<10)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.Entries(ctx, journal.Query{Limit: n, MaxBytes: 64 << 20})
+	if err != nil || len(got) != n {
+		t.Fatalf("read back %d of %d entries (%v)", len(got), n, err)
+	}
+	for i, e := range got {
+		if want := fmt.Sprintf("e%05d", n-1-i); e.ID != want || len(e.Request.Body) != 200<<10 {
+			t.Fatalf("entry %d: %s with a %d-byte body, want %s with 204800", i, e.ID, len(e.Request.Body), want)
+		}
+	}
+	spilled := false
+	for fd, target := range openFiles(t) {
+		if before[fd] == target {
+			continue
+		}
+		if !strings.HasSuffix(target, " (deleted)") && !strings.HasPrefix(target, "socket:") &&
+			!strings.HasPrefix(target, "pipe:") && !strings.HasPrefix(target, "anon_inode:") {
+			t.Errorf("the default store opened %s, a file with a name", target)
+		}
+		spilled = spilled || strings.HasSuffix(target, " (deleted)")
+	}
+	if !spilled {
+		t.Errorf("8 MiB of entries did not reach the store's temporary file (cache %d KiB)", privateCacheKiB)
+	}
+}
+
+// openFiles is what this process's file descriptors point to, by descriptor.
+func openFiles(t *testing.T) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil {
+			out[e.Name()] = target
+		}
+	}
+	return out
 }

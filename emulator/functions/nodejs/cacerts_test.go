@@ -1,0 +1,184 @@
+package nodejs
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/identity-dev/dev/emulator/functions"
+)
+
+// newCA makes a CA certificate and its key.
+func newCA(t *testing.T, name string) (*x509.Certificate, *ecdsa.PrivateKey, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return cert, key, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+func sums(pems ...[]byte) map[[32]byte]bool {
+	out := map[[32]byte]bool{}
+	for _, p := range pems {
+		b, _ := pem.Decode(p)
+		out[sha256.Sum256(b.Bytes)] = true
+	}
+	return out
+}
+
+// What node bundles is left out of the smaller file, once, and what it does not is
+// kept; a file of only what node bundles drops the variable; a file dev cannot read
+// as node does is passed on as it is.
+func TestNarrowKeepsWhatNodeDoesNotBundle(t *testing.T) {
+	_, _, a := newCA(t, "a")
+	_, _, b := newCA(t, "b")
+	_, _, c := newCA(t, "c")
+	roots := sums(a, b)
+	dir := t.TempDir()
+	write := func(name string, parts ...string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(strings.Join(parts, "")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	out := filepath.Join(dir, "out")
+
+	value, drop := narrow(write("mixed.pem", "# a bundle\n", string(a), string(c), "\n# again\n", string(b), string(c)), roots, out)
+	if drop || value == "" {
+		t.Fatalf("a file with one certificate node lacks: value %q, drop %v", value, drop)
+	}
+	if got, _ := os.ReadFile(value); string(got) != string(c) {
+		t.Errorf("the smaller file holds:\n%s\nwant only c:\n%s", got, c)
+	}
+	if value, drop := narrow(write("roots.pem", string(b), string(a)), roots, out); !drop || value != "" {
+		t.Errorf("a file of node's roots only: value %q, drop %v; want the variable dropped", value, drop)
+	}
+	key := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte{1, 2, 3}})
+	broken := strings.Replace(string(c), "MII", "M!I", 1)
+	for name, parts := range map[string][]string{
+		"key.pem":    {string(a), string(key), string(c)},
+		"broken.pem": {string(a), broken[:len(broken)/2] + broken[len(broken)/2+10:]},
+		"empty.pem":  {"not a certificate\n"},
+		"notder.pem": {string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("not DER")})), string(c)},
+	} {
+		if value, drop := narrow(write(name, parts...), roots, out); drop || value != "" {
+			t.Errorf("%s: value %q, drop %v; want the variable left as it is", name, value, drop)
+		}
+	}
+}
+
+// A function's worker trusts what NODE_EXTRA_CA_CERTS adds to node's roots, before dev
+// knows node's roots (the first worker reads the whole file) and after (a later worker
+// reads a file of what node does not bundle); a file of node's roots only is dropped,
+// and then the server signed by the test's CA is not trusted, so the trust came from
+// the file.
+func TestWorkersTrustTheExtraCertificatesThroughTheSmallerFile(t *testing.T) {
+	rt := testRuntime(t)
+	node, err := rt.findNode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(node.path, "-p", `require("tls").rootCertificates.slice(0, 5).join("\n")`).Output()
+	if err != nil {
+		t.Fatalf("node's roots: %v", err)
+	}
+	nodeRoots := string(out)
+
+	caCert, caKey, caPEM := newCA(t, "dev test CA")
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // node hanging up on an untrusted server
+	srv.StartTLS()
+	defer srv.Close()
+
+	dir := t.TempDir()
+	withCA := filepath.Join(dir, "with-ca.pem")
+	onlyRoots := filepath.Join(dir, "only-roots.pem")
+	os.WriteFile(withCA, []byte(nodeRoots+"\n"+string(caPEM)), 0o644)
+	os.WriteFile(onlyRoots, []byte(nodeRoots), 0o644)
+
+	a := build(t, rt, "fetchtls")
+	fetch := func(file string) (result string, extra *string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		in, err := rt.Start(ctx, a, functions.StartOptions{Env: append([]string{"NODE_EXTRA_CA_CERTS=" + file}, testEnv...)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer in.Close()
+		res := invokeLambda(t, in, &functions.Invocation{ID: "fetch",
+			Event: event("GET", "/.netlify/functions/fetchtls", "url="+url.QueryEscape(srv.URL), "", nil)})
+		var got struct {
+			Result string
+			Extra  *string
+		}
+		if err := json.Unmarshal([]byte(res.Body), &got); err != nil {
+			t.Fatalf("%s: %v", res.Body, err)
+		}
+		return got.Result, got.Extra
+	}
+
+	if result, extra := fetch(withCA); result != "204" || extra == nil || *extra != withCA {
+		t.Fatalf("first worker: %s with NODE_EXTRA_CA_CERTS %v, want 204 with the whole file", result, deref(extra))
+	}
+	caCerts.wait(node.path)
+	result, extra := fetch(withCA)
+	if result != "204" || extra == nil || !strings.HasPrefix(*extra, rt.caDir(a.fn)) {
+		t.Fatalf("later worker: %s with NODE_EXTRA_CA_CERTS %v, want 204 with a file in %s", result, deref(extra), rt.caDir(a.fn))
+	}
+	if got, _ := os.ReadFile(*extra); string(got) != string(caPEM) {
+		t.Errorf("the smaller file holds:\n%s\nwant the test's CA only", got)
+	}
+
+	fetch(onlyRoots)
+	caCerts.wait(node.path)
+	if result, extra := fetch(onlyRoots); extra != nil || result != "UNABLE_TO_VERIFY_LEAF_SIGNATURE" {
+		t.Fatalf("a file of node's roots only: %s with NODE_EXTRA_CA_CERTS %v, want the variable dropped and the test's server not trusted", result, deref(extra))
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "(unset)"
+	}
+	return *s
+}

@@ -717,6 +717,11 @@ func (s *Session) replay(b *backend) error {
 func (s *Session) rebind(b *backend, bp *breakpoint) {
 	s.mu.Lock()
 	at, orig := bp.at, bp.orig
+	if orig == nil {
+		// Set again on the same line of the same bundle (its rebuild may not have
+		// changed it): its place in the source is read when b parses it.
+		bp.in = b
+	}
 	s.mu.Unlock()
 	if orig != nil {
 		line, col, ok, mapped := 0, 0, false, false

@@ -274,14 +274,25 @@ func openSession(t *testing.T, inner string) (*editor, *Session, func() string) 
 
 // An editor attaches to a worker that has not loaded the bundle yet and sets its
 // breakpoints by URL (Node keeps them until a script of that URL comes). The bundle
-// loads; after a rebuild, the breakpoint is on the same line of fn.ts in the new
-// bundle, not on the same line of the bundle, and the one whose line is gone is said.
+// loads, in that worker or, after a rebuild that came first, in the next; after the
+// rebuild that changes the bundle, the breakpoint is on the same line of fn.ts, not on
+// the same line of the bundle, and the one whose line is gone is said.
 func TestBreakpointSetBeforeTheBundleLoads(t *testing.T) {
-	dir := t.TempDir()
-	free, _ := net.Listen("tcp", "127.0.0.1:0")
-	inner := free.Addr().String()
-	free.Close()
-	load := startNodeLate(t, dir, inner, bundle1, orig1)
+	for _, rebuildFirst := range []bool{false, true} {
+		t.Run(fmt.Sprintf("rebuild before the load %v", rebuildFirst), func(t *testing.T) {
+			breakpointSetBeforeTheBundleLoads(t, rebuildFirst)
+		})
+	}
+}
+
+func breakpointSetBeforeTheBundleLoads(t *testing.T, rebuildFirst bool) {
+	addr := func() string {
+		free, _ := net.Listen("tcp", "127.0.0.1:0")
+		defer free.Close()
+		return free.Addr().String()
+	}
+	inner := addr()
+	load := startNodeLate(t, t.TempDir(), inner, bundle1, orig1)
 	ed, s, said := openSession(t, inner)
 
 	ed.waitFor("", ed.send("Debugger.enable", map[string]any{}))
@@ -294,15 +305,21 @@ func TestBreakpointSetBeforeTheBundleLoads(t *testing.T) {
 		}
 		ids = append(ids, res["breakpointId"])
 	}
+	if rebuildFirst {
+		// The same bundle, rebuilt before the first worker loaded it.
+		again := addr()
+		load = startNodeLate(t, t.TempDir(), again, bundle1, orig1)
+		if _, err := s.Attach(again); err != nil {
+			t.Fatalf("attach to the second worker: %v", err)
+		}
+	}
 	load()
 	for range ids { // the bundle's script was parsed
 		ed.waitFor("Debugger.breakpointResolved", 0)
 	}
 
-	// The first worker still runs; the rebuilt one listens elsewhere.
-	free, _ = net.Listen("tcp", "127.0.0.1:0")
-	next := free.Addr().String()
-	free.Close()
+	// The worker still runs; the rebuilt one listens elsewhere.
+	next := addr()
 	startNode(t, t.TempDir(), next, bundle2, orig2)
 	if _, err := s.Attach(next); err != nil {
 		t.Fatalf("attach to the new worker: %v", err)

@@ -33,20 +33,28 @@ import (
 // the certificates node does not bundle, and no variable when none are left: node
 // trusts the same set either way, its roots and the file's. Node's roots are asked of
 // the node binary once, in the background (the workers that start meanwhile get the
-// variable as it is), and the answer is kept with the smaller file in the site's
-// .netlify/dev/functions/js/.node-ca folder for the next run. Anything dev cannot read
-// the same way node does (a relative path, a block that is not a certificate, one Go
-// cannot parse, a node told to use OpenSSL's store instead of its own) leaves the
-// variable as it is.
+// variable as it is), and the answer is kept with the smaller file in dev's cache
+// folder (os.UserCacheDir()/dev/node-ca) for the next run, under the file's contents
+// and the node binary's identity. Anything dev cannot read the same way node does (a
+// relative path, a block that is not a certificate, one Go cannot parse, a node told to
+// use OpenSSL's store instead of its own, a node behind a version manager's shim, which
+// may run another node tomorrow) leaves the variable as it is.
 
 const extraCAVar = "NODE_EXTRA_CA_CERTS"
 
 // maxCAFile bounds the file dev reads to make a smaller one; a larger one is passed on.
 const maxCAFile = 16 << 20
 
-// caDir is where the smaller files are kept, beside the functions' cache folders (a
-// name with a dot is never a function's).
+// caDir is where the smaller files are kept: dev's cache folder, as they depend on the
+// machine, not the site; beside the functions' cache folders when the runtime was given
+// its own (tests), or when the machine has no cache folder (a name with a dot is never
+// a function's).
 func (r *Runtime) caDir(fn *functions.Function) string {
+	if r.opts.CacheDir == nil {
+		if dir, err := os.UserCacheDir(); err == nil {
+			return filepath.Join(dir, "dev", "node-ca")
+		}
+	}
 	return filepath.Join(filepath.Dir(r.cacheDir(fn)), ".node-ca")
 }
 
@@ -58,14 +66,15 @@ type extraCAs struct {
 	answers map[caFileKey]*caAnswer
 }
 
-// caFileKey names one NODE_EXTRA_CA_CERTS file as one node binary would read it.
+// caFileKey names one NODE_EXTRA_CA_CERTS file as one node binary would read it: the
+// file by its contents, node by its real path and what the file system says of it
+// (nodeStamp).
 type caFileKey struct {
-	dir        string // where the answer is kept
-	file, node string
-	size       int64
-	mod        time.Time
-	nodeSize   int64
-	nodeMod    time.Time
+	dir      string // where the answer is kept
+	file     string
+	contents [32]byte
+	node     string
+	stamp    string
 }
 
 // caAnswer is what a worker's environment gets for one file: the variable's new
@@ -76,10 +85,11 @@ type caAnswer struct {
 	drop  bool
 }
 
-// workerEnv is env with NODE_EXTRA_CA_CERTS narrowed to what node does not bundle. It
-// costs a worker's start two stats and, once per run, the read of a small file; the
-// work itself is done in the background, and until it is done the variable is left.
-func (c *extraCAs) workerEnv(node, dir string, args, env []string) []string {
+// workerEnv is env with NODE_EXTRA_CA_CERTS narrowed to what node does not bundle, for
+// a worker of node started in siteDir. It costs a worker's start a few stats and the
+// read of the file (about 0.2 ms for a system bundle); the work itself is done in the
+// background, and until it is done the variable is left.
+func (c *extraCAs) workerEnv(node, dir, siteDir string, args, env []string) []string {
 	i := slices.IndexFunc(env, func(kv string) bool { return strings.HasPrefix(kv, extraCAVar+"=") })
 	if i < 0 {
 		return env
@@ -88,24 +98,24 @@ func (c *extraCAs) workerEnv(node, dir string, args, env []string) []string {
 	if !filepath.IsAbs(file) || usesOpenSSLStore(args, env) {
 		return env // a relative path is node's to resolve, from the site
 	}
-	st, err := os.Stat(file)
-	if err != nil || !st.Mode().IsRegular() || st.Size() > maxCAFile {
+	raw, ok := readCAFile(file)
+	if !ok {
 		return env // node says what is wrong with it
 	}
-	nst, err := os.Stat(node)
-	if err != nil {
+	real, stamp, ok := nodeIdentity(node)
+	if !ok {
 		return env
 	}
-	key := caFileKey{dir: dir, file: file, node: node, size: st.Size(), mod: st.ModTime(), nodeSize: nst.Size(), nodeMod: nst.ModTime()}
+	key := caFileKey{dir: dir, file: file, contents: sha256.Sum256(raw), node: real, stamp: stamp}
 	c.mu.Lock()
 	ans := c.answers[key]
 	if ans == nil {
 		ans = &caAnswer{ready: make(chan struct{})}
 		c.answers[key] = ans
-		if ans.recall(key, dir) {
+		if ans.recall(key) {
 			close(ans.ready)
 		} else {
-			go ans.find(key, dir, env)
+			go ans.find(key, raw, siteDir, env)
 		}
 	}
 	c.mu.Unlock()
@@ -132,14 +142,57 @@ func (c *extraCAs) workerEnv(node, dir string, args, env []string) []string {
 	return out
 }
 
-// wait is for tests: it waits until every answer for files node reads is known.
-func (c *extraCAs) wait(node string) {
+// readCAFile reads a NODE_EXTRA_CA_CERTS file of at most maxCAFile bytes.
+func readCAFile(file string) ([]byte, bool) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() || st.Size() > maxCAFile {
+		return nil, false
+	}
+	raw, err := io.ReadAll(io.LimitReader(f, maxCAFile+1))
+	if err != nil || len(raw) > maxCAFile {
+		return nil, false
+	}
+	return raw, true
+}
+
+// nodeIdentity is the node binary that node names (through its links) and a stamp of
+// it that changes whenever it is replaced. ok is false for a version manager's shim (a
+// script, or a program not called node, as volta's and mise's are): which node it runs
+// depends on where and when it is run, so what node bundles cannot be kept.
+func nodeIdentity(node string) (real, stamp string, ok bool) {
+	real, err := filepath.EvalSymlinks(node)
+	if err != nil {
+		return "", "", false
+	}
+	if base := strings.TrimSuffix(strings.ToLower(filepath.Base(real)), ".exe"); base != "node" {
+		return "", "", false
+	}
+	f, err := os.Open(real)
+	if err != nil {
+		return "", "", false
+	}
+	defer f.Close()
+	head := make([]byte, 2)
+	if n, _ := io.ReadFull(f, head); n == 2 && string(head) == "#!" {
+		return "", "", false
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return "", "", false
+	}
+	return real, fileStamp(st), true
+}
+
+// wait is for tests: it waits until every answer is known.
+func (c *extraCAs) wait() {
 	c.mu.Lock()
 	var pending []*caAnswer
-	for k, a := range c.answers {
-		if k.node == node {
-			pending = append(pending, a)
-		}
+	for _, a := range c.answers {
+		pending = append(pending, a)
 	}
 	c.mu.Unlock()
 	for _, a := range pending {
@@ -147,16 +200,15 @@ func (c *extraCAs) wait(node string) {
 	}
 }
 
-// kept is the file in dir that keeps the answer for key from one run to the next.
-func (key caFileKey) kept(dir string) string {
-	id := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%d\x00%s\x00%d\x00%d",
-		key.file, key.size, key.mod.UnixNano(), key.node, key.nodeSize, key.nodeMod.UnixNano())))
-	return filepath.Join(dir, "for-"+hex.EncodeToString(id[:12]))
+// kept is the file that keeps the answer for key from one run to the next.
+func (key caFileKey) kept() string {
+	id := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%x\x00%s\x00%s", key.file, key.contents, key.node, key.stamp)))
+	return filepath.Join(key.dir, "for-"+hex.EncodeToString(id[:12]))
 }
 
-// recall sets the answer an earlier run kept in dir, if there is one.
-func (a *caAnswer) recall(key caFileKey, dir string) bool {
-	raw, err := os.ReadFile(key.kept(dir))
+// recall sets the answer an earlier run kept, if there is one.
+func (a *caAnswer) recall(key caFileKey) bool {
+	raw, err := os.ReadFile(key.kept())
 	if err != nil {
 		return false
 	}
@@ -164,7 +216,7 @@ func (a *caAnswer) recall(key caFileKey, dir string) bool {
 	case v == "drop":
 		a.drop = true
 	case v == "keep":
-	case filepath.Dir(v) == dir:
+	case filepath.Dir(v) == key.dir:
 		if _, err := os.Stat(v); err != nil {
 			return false
 		}
@@ -175,15 +227,15 @@ func (a *caAnswer) recall(key caFileKey, dir string) bool {
 	return true
 }
 
-// find sets the answer by asking node for its roots and narrowing the file, and keeps
-// it in dir for the next run.
-func (a *caAnswer) find(key caFileKey, dir string, env []string) {
+// find sets the answer by asking node (run where its workers run) for its roots and
+// narrowing the file's contents raw, and keeps it for the next run.
+func (a *caAnswer) find(key caFileKey, raw []byte, siteDir string, env []string) {
 	defer close(a.ready)
-	roots, ok := askRoots(key.node, env)
+	roots, ok := askRoots(key.node, siteDir, env)
 	if !ok {
 		return // asked again next run
 	}
-	a.value, a.drop = narrow(key.file, roots, dir)
+	a.value, a.drop = narrow(raw, roots, key.dir)
 	word := "keep"
 	switch {
 	case a.drop:
@@ -191,8 +243,8 @@ func (a *caAnswer) find(key caFileKey, dir string, env []string) {
 	case a.value != "":
 		word = a.value
 	}
-	if os.MkdirAll(dir, 0o755) == nil {
-		_ = writeAtomic(key.kept(dir), []byte(word))
+	if os.MkdirAll(key.dir, 0o755) == nil {
+		_ = writeAtomic(key.kept(), []byte(word))
 	}
 }
 
@@ -214,10 +266,11 @@ const rootsProbe = `process.stdout.write(JSON.stringify({def: !!process.config.v
 
 // askRoots asks node for the fingerprints of the roots it bundles and trusts; ok is
 // false when it cannot tell (or trusts OpenSSL's store instead).
-func askRoots(node string, env []string) (map[[32]byte]bool, bool) {
+func askRoots(node, dir string, env []string) (map[[32]byte]bool, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "-e", rootsProbe)
+	cmd.Dir = dir
 	cmd.Env = versionEnv(env) // no extra file to read: node's own roots are the question
 	raw, err := cmd.Output()
 	if err != nil {
@@ -241,19 +294,10 @@ func askRoots(node string, env []string) (map[[32]byte]bool, bool) {
 	return sums, true
 }
 
-// narrow makes the file of file's certificates that node does not bundle, and returns
-// its path, or drop when there are none. It returns neither, leaving the variable as
-// it is, when dev cannot read the file as node would.
-func narrow(file string, roots map[[32]byte]bool, dir string) (value string, drop bool) {
-	f, err := os.Open(file)
-	if err != nil {
-		return "", false
-	}
-	raw, err := io.ReadAll(io.LimitReader(f, maxCAFile+1))
-	f.Close()
-	if err != nil || len(raw) > maxCAFile {
-		return "", false
-	}
+// narrow makes the file, in dir, of the certificates in raw that node does not bundle,
+// and returns its path, or drop when there are none. It returns neither, leaving the
+// variable as it is, when dev cannot read the file as node would.
+func narrow(raw []byte, roots map[[32]byte]bool, dir string) (value string, drop bool) {
 	var extra bytes.Buffer
 	seen := map[[32]byte]bool{}
 	rest, blocks := raw, 0 // pem.Decode skips a block it cannot decode: count them

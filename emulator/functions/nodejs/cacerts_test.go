@@ -63,24 +63,17 @@ func TestNarrowKeepsWhatNodeDoesNotBundle(t *testing.T) {
 	_, _, b := newCA(t, "b")
 	_, _, c := newCA(t, "c")
 	roots := sums(a, b)
-	dir := t.TempDir()
-	write := func(name string, parts ...string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(strings.Join(parts, "")), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	out := filepath.Join(dir, "out")
+	file := func(parts ...string) []byte { return []byte(strings.Join(parts, "")) }
+	out := filepath.Join(t.TempDir(), "out")
 
-	value, drop := narrow(write("mixed.pem", "# a bundle\n", string(a), string(c), "\n# again\n", string(b), string(c)), roots, out)
+	value, drop := narrow(file("# a bundle\n", string(a), string(c), "\n# again\n", string(b), string(c)), roots, out)
 	if drop || value == "" {
 		t.Fatalf("a file with one certificate node lacks: value %q, drop %v", value, drop)
 	}
 	if got, _ := os.ReadFile(value); string(got) != string(c) {
 		t.Errorf("the smaller file holds:\n%s\nwant only c:\n%s", got, c)
 	}
-	if value, drop := narrow(write("roots.pem", string(b), string(a)), roots, out); !drop || value != "" {
+	if value, drop := narrow(file(string(b), string(a)), roots, out); !drop || value != "" {
 		t.Errorf("a file of node's roots only: value %q, drop %v; want the variable dropped", value, drop)
 	}
 	key := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte{1, 2, 3}})
@@ -91,7 +84,7 @@ func TestNarrowKeepsWhatNodeDoesNotBundle(t *testing.T) {
 		"empty.pem":  {"not a certificate\n"},
 		"notder.pem": {string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("not DER")})), string(c)},
 	} {
-		if value, drop := narrow(write(name, parts...), roots, out); drop || value != "" {
+		if value, drop := narrow(file(parts...), roots, out); drop || value != "" {
 			t.Errorf("%s: value %q, drop %v; want the variable left as it is", name, value, drop)
 		}
 	}
@@ -160,7 +153,7 @@ func TestWorkersTrustTheExtraCertificatesThroughTheSmallerFile(t *testing.T) {
 	if result, extra := fetch(withCA); result != "204" || extra == nil || *extra != withCA {
 		t.Fatalf("first worker: %s with NODE_EXTRA_CA_CERTS %v, want 204 with the whole file", result, deref(extra))
 	}
-	caCerts.wait(node.path)
+	caCerts.wait()
 	result, extra := fetch(withCA)
 	if result != "204" || extra == nil || !strings.HasPrefix(*extra, rt.caDir(a.fn)) {
 		t.Fatalf("later worker: %s with NODE_EXTRA_CA_CERTS %v, want 204 with a file in %s", result, deref(extra), rt.caDir(a.fn))
@@ -169,8 +162,21 @@ func TestWorkersTrustTheExtraCertificatesThroughTheSmallerFile(t *testing.T) {
 		t.Errorf("the smaller file holds:\n%s\nwant the test's CA only", got)
 	}
 
+	// The file replaced by one of the same size and time, with another CA: the old
+	// answer is not given; the worker reads the new file whole until dev knows.
+	st, _ := os.Stat(withCA)
+	_, _, otherPEM := newCA(t, "dev test CB")
+	if len(otherPEM) != len(caPEM) {
+		t.Fatalf("the second CA's PEM is %d bytes, the first's %d: the test needs the same size", len(otherPEM), len(caPEM))
+	}
+	os.WriteFile(withCA, []byte(nodeRoots+"\n"+string(otherPEM)), 0o644)
+	os.Chtimes(withCA, st.ModTime(), st.ModTime())
+	if result, extra := fetch(withCA); extra == nil || *extra != withCA || result != "UNABLE_TO_VERIFY_LEAF_SIGNATURE" {
+		t.Fatalf("after the file changed: %s with NODE_EXTRA_CA_CERTS %v, want the whole new file (which does not trust the test's server)", result, deref(extra))
+	}
+
 	fetch(onlyRoots)
-	caCerts.wait(node.path)
+	caCerts.wait()
 	if result, extra := fetch(onlyRoots); extra != nil || result != "UNABLE_TO_VERIFY_LEAF_SIGNATURE" {
 		t.Fatalf("a file of node's roots only: %s with NODE_EXTRA_CA_CERTS %v, want the variable dropped and the test's server not trusted", result, deref(extra))
 	}
@@ -181,4 +187,32 @@ func deref(s *string) string {
 		return "(unset)"
 	}
 	return *s
+}
+
+// A version manager's shim (a script, or a program not called node) may run another
+// node tomorrow: what node bundles is not kept for it.
+func TestNodeIdentityRefusesShims(t *testing.T) {
+	rt := testRuntime(t)
+	node, err := rt.findNode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := nodeIdentity(node.path); !ok {
+		t.Fatalf("node at %s was refused", node.path)
+	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "node")
+	os.WriteFile(script, []byte("#!/bin/sh\nexec "+node.path+" \"$@\"\n"), 0o755)
+	if _, _, ok := nodeIdentity(script); ok {
+		t.Errorf("a shell script named node was taken for node")
+	}
+	shim := filepath.Join(dir, "volta-shim")
+	os.WriteFile(shim, []byte("\x7fELF, not a script"), 0o755)
+	link := filepath.Join(t.TempDir(), "node")
+	if err := os.Symlink(shim, link); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	if _, _, ok := nodeIdentity(link); ok {
+		t.Errorf("a link named node to a program named volta-shim was taken for node")
+	}
 }

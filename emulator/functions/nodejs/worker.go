@@ -108,7 +108,7 @@ func (r *Runtime) spawn(node string, w workerArgs, opts functions.StartOptions) 
 	args := append(append([]string{"--enable-source-maps"}, lambdaNodeFlags...), r.opts.ExtraNodeArgs...)
 	cmd := exec.Command(node)
 	cmd.Dir = w.fn.SiteDir
-	cmd.Env = caCerts.workerEnv(node, r.caDir(w.fn), args, opts.Env)
+	cmd.Env = caCerts.workerEnv(node, r.caDir(w.fn), w.fn.SiteDir, args, opts.Env)
 	if cmd.Env == nil {
 		cmd.Env = []string{} // nil would mean dev's own environment
 	}

@@ -39,6 +39,7 @@ func firstCall(b *testing.B, bin, site string) time.Duration {
 	port := strconv.Itoa(freePort(b))
 	url := "http://127.0.0.1:" + port + "/.netlify/functions/hello"
 	cmd := exec.Command(bin, "serve", "--port", port, "--dir", site)
+	dieWithTest(cmd)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)

@@ -56,6 +56,7 @@ func BenchmarkSoak(b *testing.B) {
 		port := strconv.Itoa(freePort(b))
 		base := "http://127.0.0.1:" + port
 		cmd := exec.Command(bin, "serve", "--port", port, "--dir", site, "--autoconfirm")
+		dieWithTest(cmd)
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}

@@ -50,6 +50,7 @@ func startDev(b *testing.B, bin, site string) (*exec.Cmd, string, time.Duration)
 	health := base + "/.netlify/identity/health"
 	client := &http.Client{Timeout: time.Second}
 	cmd := exec.Command(bin, "serve", "--port", port, "--dir", site)
+	dieWithTest(cmd)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)

@@ -126,13 +126,99 @@ func NewEventFromFields(f EventFields) (*Event, error) {
 	return NewEvent(EventRequest{Request: r, Body: f.Body, BaseURL: f.BaseURL, RequestID: f.RequestID, Extra: f.Extra}), nil
 }
 
-// JSON is the event's bytes.
+// JSON is the event's bytes: what encoding/json writes for it without HTML escaping
+// ("&" stays "&", as a JS runtime writes it). It is written here, field by field, as
+// every call makes one and encoding/json spent most of its time on the maps (keys
+// sorted through reflection); a string that needs escaping goes to encoding/json.
 func (e *Event) JSON() json.RawMessage {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false) // "&" stays "&", as a JS runtime writes it
-	_ = enc.Encode(e)        // only strings, maps and bools: cannot fail
-	return bytes.TrimRight(b.Bytes(), "\n")
+	b := make([]byte, 0, 768+len(e.Body)+len(e.RawURL))
+	b = append(b, `{"path":`...)
+	b = appendJSONString(b, e.Path)
+	b = append(b, `,"httpMethod":`...)
+	b = appendJSONString(b, e.HTTPMethod)
+	b = append(b, `,"headers":`...)
+	b = appendJSONStringMap(b, e.Headers)
+	b = append(b, `,"multiValueHeaders":`...)
+	b = appendJSONStringsMap(b, e.MultiValueHeaders)
+	b = append(b, `,"queryStringParameters":`...)
+	b = appendJSONStringMap(b, e.QueryStringParameters)
+	b = append(b, `,"multiValueQueryStringParameters":`...)
+	b = appendJSONStringsMap(b, e.MultiValueQueryStringParameters)
+	b = append(b, `,"body":`...)
+	b = appendJSONString(b, e.Body)
+	if e.IsBase64Encoded {
+		b = append(b, `,"isBase64Encoded":true`...)
+	} else {
+		b = append(b, `,"isBase64Encoded":false`...)
+	}
+	b = append(b, `,"rawUrl":`...)
+	b = appendJSONString(b, e.RawURL)
+	b = append(b, `,"rawQuery":`...)
+	b = appendJSONString(b, e.RawQuery)
+	return append(b, '}')
+}
+
+// appendJSONString appends s quoted: as it is when it is printable ASCII with no quote
+// or backslash, else as encoding/json (without HTML escaping) writes it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(s) // a string cannot fail
+			return append(b, bytes.TrimRight(buf.Bytes(), "\n")...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendJSONStringMap appends m as encoding/json does: null when nil, keys sorted.
+func appendJSONStringMap(b []byte, m map[string]string) []byte {
+	if m == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '{')
+	for i, k := range sortedKeys(m) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, m[k])
+	}
+	return append(b, '}')
+}
+
+// appendJSONStringsMap appends m as encoding/json does: null for a nil map or list.
+func appendJSONStringsMap(b []byte, m map[string][]string) []byte {
+	if m == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '{')
+	for i, k := range sortedKeys(m) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		vs := m[k]
+		if vs == nil {
+			b = append(b, "null"...)
+			continue
+		}
+		b = append(b, '[')
+		for j, v := range vs {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, v)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }
 
 // isTextType is Netlify's rule for which bodies reach a function as text.
@@ -164,7 +250,7 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// sortedKeys is for stable output in tests and logs.
+// sortedKeys are m's keys in order: the order encoding/json writes them in.
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

@@ -1,8 +1,10 @@
 package functions
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"math/rand/v2"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -135,5 +137,71 @@ func TestNewEventFromFieldsIsTheRequestsEvent(t *testing.T) {
 	}
 	if _, err := NewEventFromFields(EventFields{Target: "no-slash"}); err == nil {
 		t.Fatal("a target that is not a path: no error")
+	}
+}
+
+// Event.JSON writes what encoding/json writes for the event (without HTML escaping),
+// byte for byte, whatever its strings hold: quotes, backslashes, control characters,
+// HTML's characters, U+2028, invalid UTF-8, and nil or empty maps and lists.
+func TestEventJSONIsEncodingJSONs(t *testing.T) {
+	reference := func(e *Event) string {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(e); err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSuffix(b.String(), "\n")
+	}
+	palette := []string{"a", "Z", "0", "/", " ", "\"", "\\", "<", ">", "&", "\n", "\t", "\r", "\b", "\f",
+		"\x00", "\x1f", "\x7f", "é", "€", "\u2028", "\u2029", "\xff", "\xc3", "😀", "%2F", "?"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	str := func() string {
+		var sb strings.Builder
+		for range rng.IntN(12) {
+			sb.WriteString(palette[rng.IntN(len(palette))])
+		}
+		return sb.String()
+	}
+	strMap := func() map[string]string {
+		switch rng.IntN(5) {
+		case 0:
+			return nil
+		case 1:
+			return map[string]string{}
+		}
+		m := map[string]string{}
+		for range rng.IntN(6) {
+			m[str()] = str()
+		}
+		return m
+	}
+	strsMap := func() map[string][]string {
+		switch rng.IntN(5) {
+		case 0:
+			return nil
+		case 1:
+			return map[string][]string{}
+		}
+		m := map[string][]string{}
+		for range rng.IntN(6) {
+			var vs []string
+			if rng.IntN(4) > 0 {
+				vs = []string{}
+				for range rng.IntN(3) {
+					vs = append(vs, str())
+				}
+			}
+			m[str()] = vs
+		}
+		return m
+	}
+	for i := range 3000 {
+		e := &Event{Path: str(), HTTPMethod: str(), Headers: strMap(), MultiValueHeaders: strsMap(),
+			QueryStringParameters: strMap(), MultiValueQueryStringParameters: strsMap(), Body: str(),
+			IsBase64Encoded: rng.IntN(2) == 0, RawURL: str(), RawQuery: str()}
+		if got, want := string(e.JSON()), reference(e); got != want {
+			t.Fatalf("event %d:\n got %s\nwant %s", i, got, want)
+		}
 	}
 }

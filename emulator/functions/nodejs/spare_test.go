@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -115,7 +114,7 @@ func TestSpareLoadError(t *testing.T) {
 func waitGone(t *testing.T, pid int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for syscall.Kill(pid, 0) == nil {
+	for processRuns(pid) {
 		if time.Now().After(deadline) {
 			t.Fatalf("process %d still runs", pid)
 		}

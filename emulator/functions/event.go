@@ -137,13 +137,13 @@ func (e *Event) JSON() json.RawMessage {
 	b = append(b, `,"httpMethod":`...)
 	b = appendJSONString(b, e.HTTPMethod)
 	b = append(b, `,"headers":`...)
-	b = appendJSONStringMap(b, e.Headers)
+	b = appendJSONMap(b, e.Headers, appendJSONString)
 	b = append(b, `,"multiValueHeaders":`...)
-	b = appendJSONStringsMap(b, e.MultiValueHeaders)
+	b = appendJSONMap(b, e.MultiValueHeaders, appendJSONStrings)
 	b = append(b, `,"queryStringParameters":`...)
-	b = appendJSONStringMap(b, e.QueryStringParameters)
+	b = appendJSONMap(b, e.QueryStringParameters, appendJSONString)
 	b = append(b, `,"multiValueQueryStringParameters":`...)
-	b = appendJSONStringsMap(b, e.MultiValueQueryStringParameters)
+	b = appendJSONMap(b, e.MultiValueQueryStringParameters, appendJSONStrings)
 	b = append(b, `,"body":`...)
 	b = appendJSONString(b, e.Body)
 	if e.IsBase64Encoded {
@@ -175,8 +175,9 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// appendJSONStringMap appends m as encoding/json does: null when nil, keys sorted.
-func appendJSONStringMap(b []byte, m map[string]string) []byte {
+// appendJSONMap appends m as encoding/json does: null when nil, keys sorted, each
+// value by value.
+func appendJSONMap[V any](b []byte, m map[string]V, value func([]byte, V) []byte) []byte {
 	if m == nil {
 		return append(b, "null"...)
 	}
@@ -187,38 +188,24 @@ func appendJSONStringMap(b []byte, m map[string]string) []byte {
 		}
 		b = appendJSONString(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, m[k])
+		b = value(b, m[k])
 	}
 	return append(b, '}')
 }
 
-// appendJSONStringsMap appends m as encoding/json does: null for a nil map or list.
-func appendJSONStringsMap(b []byte, m map[string][]string) []byte {
-	if m == nil {
+// appendJSONStrings appends vs as encoding/json does: null when nil.
+func appendJSONStrings(b []byte, vs []string) []byte {
+	if vs == nil {
 		return append(b, "null"...)
 	}
-	b = append(b, '{')
-	for i, k := range sortedKeys(m) {
+	b = append(b, '[')
+	for i, v := range vs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		vs := m[k]
-		if vs == nil {
-			b = append(b, "null"...)
-			continue
-		}
-		b = append(b, '[')
-		for j, v := range vs {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, v)
-		}
-		b = append(b, ']')
+		b = appendJSONString(b, v)
 	}
-	return append(b, '}')
+	return append(b, ']')
 }
 
 // isTextType is Netlify's rule for which bodies reach a function as text.

@@ -3,10 +3,8 @@ package devserver
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -14,9 +12,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/identity-dev/dev/emulator/debug/inspector"
+	"github.com/identity-dev/dev/internal/httphead"
 )
 
 // inspectorProxy stands on a JS function's public inspector port, in front of the
@@ -122,16 +120,17 @@ func (p *inspectorProxy) serve() {
 
 func (p *inspectorProxy) handle(client net.Conn) {
 	defer client.Close()
-	head := &headLimit{r: client, left: maxInspectorHeaderBytes}
+	head := httphead.NewLimit(client)
+	head.Bound(maxInspectorHeaderBytes)
 	br := bufio.NewReader(head)
 	req, err := http.ReadRequest(br)
 	if err != nil {
-		if head.hit {
+		if head.Hit() {
 			refuseHead(client)
 		}
 		return
 	}
-	head.lift()
+	head.Lift()
 	p.mu.Lock()
 	backend, name, log := p.backend, p.name, p.log
 	p.mu.Unlock()
@@ -220,31 +219,6 @@ func (p *inspectorProxy) forwardHTTP(client, server net.Conn, req *http.Request,
 // and browser cookies for 127.0.0.1 leave a wide margin under this.
 const maxInspectorHeaderBytes = 1 << 20
 
-// headLimit lets the proxy read at most left bytes of a connection until lift: the
-// request's head must fit, the WebSocket frames after it need not.
-type headLimit struct {
-	r    io.Reader
-	left int64
-	hit  bool
-}
-
-var errHeadTooLarge = errors.New("inspector proxy: request header too large")
-
-func (l *headLimit) Read(b []byte) (int, error) {
-	if l.left <= 0 {
-		l.hit = true
-		return 0, errHeadTooLarge
-	}
-	if int64(len(b)) > l.left {
-		b = b[:l.left]
-	}
-	n, err := l.r.Read(b)
-	l.left -= int64(n)
-	return n, err
-}
-
-func (l *headLimit) lift() { l.left = math.MaxInt64 }
-
 // refuseHead answers a request whose head passed the limit with 431, as net/http
 // does, and ends the connection without reading the rest of it. The answer goes out
 // before a FIN; a short, bounded drain then lets the client read it before the close
@@ -253,18 +227,8 @@ func refuseHead(client net.Conn) {
 	const body = "431 Request Header Fields Too Large"
 	io.WriteString(client, "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n"+
 		"Content-Length: "+strconv.Itoa(len(body))+"\r\nConnection: close\r\n\r\n"+body)
-	if tc, ok := client.(*net.TCPConn); ok {
-		tc.CloseWrite()
-	}
-	client.SetReadDeadline(time.Now().Add(refuseDrainTime))
-	io.CopyN(io.Discard, client, refuseDrainBytes)
+	httphead.Linger(client)
 }
-
-// How much of a refused request is read and dropped, at most, before the close.
-const (
-	refuseDrainBytes = 256 << 10
-	refuseDrainTime  = 500 * time.Millisecond
-)
 
 // inspectorLocal is who may reach an inspector port by name: this machine only.
 var inspectorLocal = newHostPolicy("127.0.0.1", "", nil)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/identity-dev/dev/internal/httphead"
 )
 
 // The Runtime API speaks HTTP/1.1 on connections of its own rather than through
@@ -24,7 +26,7 @@ import (
 type apiConn struct {
 	a   *runtimeAPI
 	nc  net.Conn
-	lim *headerLimit
+	lim *httphead.Limit
 	br  *bufio.Reader
 	bw  *bufio.Writer
 
@@ -40,7 +42,7 @@ func (a *runtimeAPI) serve() {
 		if err != nil {
 			return
 		}
-		lim := &headerLimit{r: nc, n: -1}
+		lim := httphead.NewLimit(nc)
 		c := &apiConn{a: a, nc: nc, lim: lim, br: bufio.NewReader(lim), bw: bufio.NewWriter(nc)}
 		a.mu.Lock()
 		if a.closed {
@@ -70,7 +72,7 @@ func (c *apiConn) serve() {
 			if r, err = c.readRequest(); err != nil {
 				switch {
 				case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
-				case errors.Is(err, errHeaderTooLarge):
+				case errors.Is(err, httphead.ErrTooLarge):
 					c.refuse(nil, http.StatusRequestHeaderFieldsTooLarge, "InvalidRequest", "The request's headers are over 1 MiB.")
 				default:
 					c.refuse(nil, http.StatusBadRequest, "InvalidRequest", "The request could not be read: "+err.Error())
@@ -88,41 +90,9 @@ const maxHeaderBytes = 1 << 20
 // readRequest reads the next request's line and headers, at most maxHeaderBytes of
 // them; its body is read by whoever answers it.
 func (c *apiConn) readRequest() (*http.Request, error) {
-	c.lim.n = maxHeaderBytes + int64(c.br.Size())
-	defer func() { c.lim.n = -1 }()
+	c.lim.Bound(maxHeaderBytes + int64(c.br.Size()))
+	defer c.lim.Lift()
 	return http.ReadRequest(c.br)
-}
-
-// headerLimit ends a read at n bytes from where n was set; n < 0 is no limit.
-type headerLimit struct {
-	r io.Reader
-	n int64
-}
-
-func (l *headerLimit) Read(p []byte) (int, error) {
-	if l.n == 0 {
-		return 0, errHeaderTooLarge
-	}
-	if l.n > 0 && int64(len(p)) > l.n {
-		p = p[:l.n]
-	}
-	n, err := l.r.Read(p)
-	if l.n > 0 {
-		l.n -= int64(n)
-	}
-	return n, err
-}
-
-var errHeaderTooLarge = errors.New("request headers too large")
-
-// linger lets the client read an answer before c closes: a close with unread input
-// resets the connection, and the reset can overtake the answer.
-func (c *apiConn) linger() {
-	if tc, ok := c.nc.(*net.TCPConn); ok {
-		tc.CloseWrite()
-		tc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-		io.Copy(io.Discard, io.LimitReader(tc, 256<<10))
-	}
 }
 
 // interrupt stops Invoke's wait for a request on c, if it waits.
@@ -173,7 +143,7 @@ func (c *apiConn) reply(r *http.Request, handler func(w http.ResponseWriter)) {
 	last := r.Close || unread
 	c.write(w, r.Method == http.MethodHead, last)
 	if unread {
-		c.linger()
+		httphead.Linger(c.nc)
 	}
 	if last {
 		c.nc.Close()
@@ -186,7 +156,7 @@ func (c *apiConn) refuse(r *http.Request, status int, typ, msg string) {
 	w := &answer{header: http.Header{}}
 	apiError(w, status, typ, msg)
 	c.write(w, r != nil && r.Method == http.MethodHead, true)
-	c.linger()
+	httphead.Linger(c.nc)
 	c.nc.Close()
 }
 

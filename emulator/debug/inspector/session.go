@@ -100,7 +100,8 @@ type breakpoint struct {
 	// in is the worker whose scripts at refers to, while orig is not known: an editor
 	// may set a breakpoint before that worker has loaded the bundle (Node keeps it by
 	// URL), and its place in the source is read when the bundle's script is parsed.
-	in *backend
+	in    *backend
+	match func(url string) bool // at's URL or regex, compiled once
 }
 
 // byURL are Debugger.setBreakpointByUrl's parameters.
@@ -605,16 +606,11 @@ func (s *Session) record(b *backend, c *call, result json.RawMessage) {
 // keep records a breakpoint with its place in the original source, when its script
 // has a source map.
 func (s *Session) keep(b *backend, bp *breakpoint) {
-	col := 0
-	if bp.at.ColumnNumber != nil {
-		col = *bp.at.ColumnNumber
-	}
+	bp.match = bp.at.matcher()
 	for _, sc := range s.scriptsFor(b, bp.at) {
-		if sm := sc.sourceMap(); sm != nil {
-			if p, ok := sm.original(bp.at.LineNumber, col); ok {
-				bp.orig = &p
-				break
-			}
+		if p, ok := bp.placeIn(sc); ok {
+			bp.orig = &p
+			break
 		}
 	}
 	if bp.orig == nil {
@@ -625,30 +621,32 @@ func (s *Session) keep(b *backend, bp *breakpoint) {
 	s.mu.Unlock()
 }
 
+// placeIn is the breakpoint's place in the original source, through sc's source map.
+func (bp *breakpoint) placeIn(sc *script) (position, bool) {
+	sm := sc.sourceMap()
+	if sm == nil {
+		return position{}, false
+	}
+	col := 0
+	if bp.at.ColumnNumber != nil {
+		col = *bp.at.ColumnNumber
+	}
+	return sm.original(bp.at.LineNumber, col)
+}
+
 // placeLate finds the place in the original source of the breakpoints set in b before
 // b had parsed sc, the script they are for.
 func (s *Session) placeLate(b *backend, sc *script) {
 	var waiting []*breakpoint
 	s.mu.Lock()
 	for _, bp := range s.bps {
-		if bp.orig == nil && bp.in == b && bp.at.matcher()(sc.url) {
+		if bp.orig == nil && bp.in == b && bp.match(sc.url) {
 			waiting = append(waiting, bp)
 		}
 	}
 	s.mu.Unlock()
-	if len(waiting) == 0 {
-		return
-	}
-	sm := sc.sourceMap()
-	if sm == nil {
-		return
-	}
 	for _, bp := range waiting {
-		col := 0
-		if bp.at.ColumnNumber != nil {
-			col = *bp.at.ColumnNumber
-		}
-		if p, ok := sm.original(bp.at.LineNumber, col); ok {
+		if p, ok := bp.placeIn(sc); ok {
 			s.mu.Lock()
 			if bp.orig == nil {
 				bp.orig, bp.in = &p, nil

@@ -67,8 +67,7 @@ type extraCAs struct {
 }
 
 // caFileKey names one NODE_EXTRA_CA_CERTS file as one node binary would read it: the
-// file by its contents, node by its real path and what the file system says of it
-// (nodeStamp).
+// file by its contents, node by its real path and fileStamp.
 type caFileKey struct {
 	dir      string // where the answer is kept
 	file     string
@@ -185,19 +184,6 @@ func nodeIdentity(node string) (real, stamp string, ok bool) {
 		return "", "", false
 	}
 	return real, fileStamp(st), true
-}
-
-// wait is for tests: it waits until every answer is known.
-func (c *extraCAs) wait() {
-	c.mu.Lock()
-	var pending []*caAnswer
-	for _, a := range c.answers {
-		pending = append(pending, a)
-	}
-	c.mu.Unlock()
-	for _, a := range pending {
-		<-a.ready
-	}
 }
 
 // kept is the file that keeps the answer for key from one run to the next.

@@ -216,3 +216,16 @@ func TestNodeIdentityRefusesShims(t *testing.T) {
 		t.Errorf("a link named node to a program named volta-shim was taken for node")
 	}
 }
+
+// wait is for tests: it waits until every answer is known.
+func (c *extraCAs) wait() {
+	c.mu.Lock()
+	var pending []*caAnswer
+	for _, a := range c.answers {
+		pending = append(pending, a)
+	}
+	c.mu.Unlock()
+	for _, a := range pending {
+		<-a.ready
+	}
+}

@@ -1,6 +1,7 @@
 // Package store keeps the identity service's data in SQLite through modernc.org/sqlite
-// (pure Go, no cgo): for the life of the process by default, in a file with --db. The schema is a series
-// of versioned .sql files applied in order, so a saved database survives upgrades.
+// (pure Go, no cgo): for the life of the process by default, in a file with --db. The
+// schema is a series of versioned .sql files applied in order, so a saved database
+// survives upgrades.
 package store
 
 import (

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/identity-dev/dev/emulator/functions"
+	"github.com/identity-dev/dev/internal/proctest"
 )
 
 // prewarm boots a spare for the fixture site and returns its process id.
@@ -85,14 +85,14 @@ func TestSpareWithAnotherEnvironmentIsStopped(t *testing.T) {
 	if got.Pid == pid {
 		t.Fatal("a function ran in a spare booted with another environment")
 	}
-	waitGone(t, pid)
+	proctest.WaitGone(t, pid, "the spare worker")
 }
 
 func TestStopPrewarmedStopsTheSpare(t *testing.T) {
 	rt := testRuntime(t)
 	pid := prewarm(t, rt, testEnv)
 	rt.StopPrewarmed()
-	waitGone(t, pid)
+	proctest.WaitGone(t, pid, "the spare worker")
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if rt.spare != nil {
@@ -108,17 +108,6 @@ func TestSpareLoadError(t *testing.T) {
 	var fe *functions.FunctionError
 	if !errors.As(err, &fe) || fe.Message != "cannot load: missing config" {
 		t.Errorf("Start() = %v, want the load's FunctionError", err)
-	}
-}
-
-func waitGone(t *testing.T, pid int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for processRuns(pid) {
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d still runs", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -19,33 +19,56 @@ var _ journal.Store = (*SQLite)(nil)
 const JournalLimit = journal.MaxEntries
 
 const (
-	qInsertJournalEntry  = "INSERT INTO journal (id, kind, function, user_id, user_email, entry, created_at, size) VALUES (?,?,?,?,?,?,?,?)"
 	qJournalTotals       = "SELECT entries, bytes FROM journal_totals WHERE id = 1"
 	qOldestJournal       = "SELECT seq, size FROM journal ORDER BY seq"
+	qOldestJournalRange  = "SELECT max(seq), coalesce(sum(size), 0) FROM (SELECT seq, size FROM journal ORDER BY seq LIMIT ?)"
+	qSetJournalTotals    = "UPDATE journal_totals SET entries = ?, bytes = ? WHERE id = 1"
 	qDropJournalThrough  = "DELETE FROM journal WHERE seq <= ?"
 	qCountJournalDropped = `INSERT INTO settings (key, value) VALUES ('journal_dropped', ?)
 	  ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER)`
 )
 
 // AddEntries records entries in one transaction, then drops the oldest beyond
-// journal.MaxEntries entries or journal.MaxBytes bytes, counting what it dropped.
+// journal.MaxEntries entries or journal.MaxBytes bytes, counting what it dropped. It keeps
+// journal_totals, as every write of the journal does (AddEntries and Reset).
 // Entries are stored as journal.Kept makes them.
 func (s *SQLite) AddEntries(ctx context.Context, es []*journal.Entry) error {
 	return s.Update(ctx, func(t identity.Tx) error {
 		x := t.(*tx)
-		for _, e := range es {
-			b, err := json.Marshal(e)
-			if err != nil {
-				return fmt.Errorf("encode journal entry: %w", err)
+		var entries, bytes int64
+		if err := x.queryRow(qJournalTotals).Scan(&entries, &bytes); err != nil {
+			return fmt.Errorf("count journal entries: %w", err)
+		}
+		args := make([]any, 0, journalColumns*min(len(es), journalRowsPerInsert[0]))
+		for rest := es; len(rest) > 0; {
+			rows := journalRowsPerInsert[len(journalRowsPerInsert)-1]
+			for _, n := range journalRowsPerInsert {
+				if len(rest) >= n {
+					rows = n
+					break
+				}
 			}
-			if _, err := x.exec(qInsertJournalEntry, e.ID, string(e.Kind), e.Function, e.UserID,
-				strings.ToLower(e.UserEmail), string(b), e.CreatedAt.UnixMilli(), len(b)); err != nil {
+			args = args[:0]
+			for _, e := range rest[:rows] {
+				b, err := json.Marshal(e)
+				if err != nil {
+					return fmt.Errorf("encode journal entry: %w", err)
+				}
+				args = append(args, e.ID, string(e.Kind), e.Function, e.UserID,
+					strings.ToLower(e.UserEmail), string(b), e.CreatedAt.UnixMilli(), len(b))
+				entries, bytes = entries+1, bytes+int64(len(b))
+			}
+			if _, err := x.exec(qInsertJournalRows[rows], args...); err != nil {
 				return fmt.Errorf("write journal entry: %w", err)
 			}
+			rest = rest[rows:]
 		}
-		dropped, err := x.pruneJournal()
+		dropped, size, err := x.pruneJournal(entries, bytes)
 		if err != nil {
 			return err
+		}
+		if _, err := x.exec(qSetJournalTotals, entries-dropped, bytes-size); err != nil {
+			return fmt.Errorf("count journal entries: %w", err)
 		}
 		if dropped > 0 {
 			if _, err := x.exec(qCountJournalDropped, strconv.FormatInt(dropped, 10)); err != nil {
@@ -55,6 +78,24 @@ func (s *SQLite) AddEntries(ctx context.Context, es []*journal.Entry) error {
 		return nil
 	})
 }
+
+// A batch of entries is written with statements of these many rows, the largest that
+// fits first: a statement's fixed cost (its own savepoint, database/sql's work on each
+// call) was a third of an entry's write when each had its own.
+var journalRowsPerInsert = []int{32, 8, 1}
+
+const journalColumns = 8
+
+// qInsertJournalRows holds, for each size in journalRowsPerInsert, the INSERT of that
+// many entries.
+var qInsertJournalRows = func() map[int]string {
+	m := map[int]string{}
+	for _, n := range journalRowsPerInsert {
+		m[n] = "INSERT INTO journal (id, kind, function, user_id, user_email, entry, created_at, size) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?),", n), ",")
+	}
+	return m
+}()
 
 // JournalStats counts the entries kept, their bytes, and the entries dropped to stay
 // within the journal's limits.
@@ -138,49 +179,54 @@ func (s *SQLite) Entry(ctx context.Context, id string) (*journal.Entry, error) {
 }
 
 // pruneJournal drops the oldest entries beyond journal.MaxEntries entries or
-// journal.MaxBytes bytes, and says how many. The totals come from journal_totals (kept
-// by triggers), and it reads only the entries it drops, oldest first, so a write costs
-// what it drops, not what is kept.
-func (t *tx) pruneJournal() (int64, error) {
-	var entries, bytes int64
-	if err := t.queryRow(qJournalTotals).Scan(&entries, &bytes); err != nil {
-		return 0, fmt.Errorf("count journal entries: %w", err)
-	}
+// journal.MaxBytes bytes, given the journal's totals, and says how many entries and bytes
+// it dropped. It reads only the entries it drops, oldest first, so a write costs what it
+// drops, not what is kept.
+func (t *tx) pruneJournal(entries, bytes int64) (n, size int64, err error) {
 	overEntries, overBytes := entries-journal.MaxEntries, bytes-journal.MaxBytes
 	if overEntries <= 0 && overBytes <= 0 {
-		return 0, nil
+		return 0, 0, nil
 	}
-	n, through, err := t.oldestJournal(entries, overEntries, overBytes)
-	if err != nil {
-		return 0, err
-	}
-	if n == 0 {
-		return 0, nil
+	n, through, size, err := t.oldestJournal(entries, overEntries, overBytes)
+	if err != nil || n == 0 {
+		return 0, 0, err
 	}
 	if _, err := t.exec(qDropJournalThrough, through); err != nil {
-		return 0, fmt.Errorf("drop old journal entries: %w", err)
+		return 0, 0, fmt.Errorf("drop old journal entries: %w", err)
 	}
-	return n, nil
+	return n, size, nil
 }
 
-// oldestJournal walks the journal from its oldest entry until overEntries entries and
-// overBytes bytes are covered, and says how many entries that is and the last one's seq.
-// The newest entry is never among them: journal.Kept makes each smaller than MaxBytes.
-func (t *tx) oldestJournal(entries, overEntries, overBytes int64) (n, through int64, err error) {
+// oldestJournal finds the oldest entries that cover overEntries entries and overBytes
+// bytes, and says how many they are, the last one's seq and their bytes. The newest entry
+// is never among them: journal.Kept makes each smaller than MaxBytes.
+func (t *tx) oldestJournal(entries, overEntries, overBytes int64) (n, through, size int64, err error) {
+	if overBytes <= 0 {
+		// Over by count only, as a journal of small entries always is: SQLite finds the
+		// last of them by its place, without a row each coming back to Go.
+		n = min(overEntries, entries-1)
+		if n <= 0 {
+			return 0, 0, 0, nil
+		}
+		if err := t.queryRow(qOldestJournalRange, n).Scan(&through, &size); err != nil {
+			return 0, 0, 0, fmt.Errorf("find old journal entries: %w", err)
+		}
+		return n, through, size, nil
+	}
 	rows, err := t.query(qOldestJournal)
 	if err != nil {
-		return 0, 0, fmt.Errorf("find old journal entries: %w", err)
+		return 0, 0, 0, fmt.Errorf("find old journal entries: %w", err)
 	}
 	defer rows.Close()
 	for n < entries-1 && (n < overEntries || overBytes > 0) && rows.Next() {
-		var seq, size int64
-		if err := rows.Scan(&seq, &size); err != nil {
-			return 0, 0, fmt.Errorf("find old journal entries: %w", err)
+		var seq, sz int64
+		if err := rows.Scan(&seq, &sz); err != nil {
+			return 0, 0, 0, fmt.Errorf("find old journal entries: %w", err)
 		}
-		n, through, overBytes = n+1, seq, overBytes-size
+		n, through, size, overBytes = n+1, seq, size+sz, overBytes-sz
 	}
 	if err := rows.Err(); err != nil {
-		return 0, 0, fmt.Errorf("find old journal entries: %w", err)
+		return 0, 0, 0, fmt.Errorf("find old journal entries: %w", err)
 	}
-	return n, through, nil
+	return n, through, size, nil
 }

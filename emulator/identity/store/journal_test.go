@@ -186,6 +186,14 @@ func TestJournalTotalsFollowTheEntries(t *testing.T) {
 	if int64(st.Entries)+st.Dropped != int64(i) {
 		t.Fatalf("%d kept + %d dropped of %d added", st.Entries, st.Dropped, i)
 	}
+	if err := s.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := check("after a reset"); st.Entries != 0 || st.Bytes != 0 {
+		t.Fatalf("after a reset: %+v", st)
+	}
+	add(2, 10)
+	check("after a reset and two entries")
 }
 
 // A store of version 5 (before journal_totals) keeps its journal and its totals start
@@ -202,9 +210,10 @@ func TestJournalTotalsStartFromAnOlderStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := s.JournalStats(ctx)
-	// Back to version 5: no totals, no triggers.
-	if _, err := s.writer.ExecContext(ctx, `DROP TRIGGER journal_totals_insert; DROP TRIGGER journal_totals_delete;
-	  DROP TABLE journal_totals; PRAGMA user_version = 5`); err != nil {
+	// Back to version 5: no totals, and the indexes version 7 drops.
+	if _, err := s.writer.ExecContext(ctx, `DROP TABLE journal_totals;
+	  CREATE INDEX journal_kind ON journal (kind); CREATE INDEX journal_function ON journal (function);
+	  CREATE INDEX journal_user ON journal (user_id); PRAGMA user_version = 5`); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -216,5 +225,12 @@ func TestJournalTotalsStartFromAnOlderStore(t *testing.T) {
 	got, err := s.JournalStats(ctx)
 	if err != nil || got != want || got.Entries != 3 {
 		t.Fatalf("after the upgrade: %+v (%v), want %+v", got, err, want)
+	}
+	// The totals go on from there as entries come.
+	if err := s.AddEntries(ctx, []*journal.Entry{entry(4, 400)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.JournalStats(ctx); err != nil || got.Entries != 4 || got.Bytes <= want.Bytes+400 {
+		t.Fatalf("after one more entry: %+v (%v), from %+v", got, err, want)
 	}
 }

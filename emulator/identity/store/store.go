@@ -202,13 +202,16 @@ func (s *SQLite) run(ctx context.Context, db *sql.DB, fn func(identity.Tx) error
 	return nil
 }
 
-// Reset deletes all users, tokens, mail and audit entries.
+// Reset deletes all users, tokens, mail, audit entries and the journal.
 func (s *SQLite) Reset(ctx context.Context) error {
 	return s.Update(ctx, func(t identity.Tx) error {
 		for _, table := range []string{"refresh_tokens", "users", "mail", "audit_log", "journal"} {
 			if _, err := t.(*tx).tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 				return fmt.Errorf("reset %s: %w", table, err)
 			}
+		}
+		if _, err := t.(*tx).tx.ExecContext(ctx, "UPDATE journal_totals SET entries = 0, bytes = 0 WHERE id = 1"); err != nil {
+			return fmt.Errorf("reset the journal's totals: %w", err)
 		}
 		return nil
 	})

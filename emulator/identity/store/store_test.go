@@ -180,7 +180,7 @@ func TestSchemaVersionIsRecorded(t *testing.T) {
 	}
 	defer raw.Close()
 	var v int
-	if err := raw.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != 6 {
+	if err := raw.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != 7 {
 		t.Fatalf("user_version = %d, %v", v, err)
 	}
 }

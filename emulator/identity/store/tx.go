@@ -108,7 +108,13 @@ const (
 
 var preparedQueries = []string{
 	qUserByID, qUserByEmail, qUserByConfirmation, qUserByRecovery, qInsertUser, qUpdateUser,
-	qInsertRefreshToken, qRefreshToken, qRevokeRefreshToken, qInsertMail, qInsertAudit, qInsertJournalEntry, qJournalTotals, qOldestJournal, qDropJournalThrough, qCountJournalDropped,
+	qInsertRefreshToken, qRefreshToken, qRevokeRefreshToken, qInsertMail, qInsertAudit, qJournalTotals, qOldestJournal, qOldestJournalRange, qSetJournalTotals, qDropJournalThrough, qCountJournalDropped,
+}
+
+func init() {
+	for _, n := range journalRowsPerInsert {
+		preparedQueries = append(preparedQueries, qInsertJournalRows[n])
+	}
 }
 
 func (t *tx) UserByID(id string) (*identity.User, error) {

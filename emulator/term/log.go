@@ -38,17 +38,61 @@ const (
 )
 
 // Logger writes event lines; it is safe for concurrent use.
+//
+// Lines that come while another is being written wait in pending, and the goroutine
+// writing takes them with its next write: under load, many calls end at once, and their
+// lines cost one write instead of one each. No line waits for a timer, and they stay in
+// order. When the writer is stuck (a terminal paused with Ctrl-S), callers wait once
+// maxPending bytes have gathered, as they would for a plain write.
 type Logger struct {
-	mu     sync.Mutex
-	w      io.Writer
-	styled bool
-	now    func() time.Time
-	r      *lipgloss.Renderer
+	mu      sync.Mutex
+	w       io.Writer
+	styled  bool
+	now     func() time.Time
+	r       *lipgloss.Renderer
+	pending []byte // lines waiting for the write under way
+	spare   []byte // the last written buffer, for reuse
+	writing bool   // a goroutine is writing; it writes pending before it stops
+	written sync.Cond
 }
+
+// maxPending bounds the lines waiting behind a slow writer.
+const maxPending = 256 << 10
 
 // NewLogger writes to w, styled when w is a terminal and NO_COLOR is unset.
 func NewLogger(w io.Writer) *Logger {
-	return &Logger{w: w, styled: Styled(w), now: time.Now, r: lipgloss.NewRenderer(w)}
+	l := &Logger{w: w, styled: Styled(w), now: time.Now, r: lipgloss.NewRenderer(w)}
+	l.written.L = &l.mu
+	return l
+}
+
+// emit writes line and a newline, or leaves them to the write under way.
+func (l *Logger) emit(line string) {
+	l.mu.Lock()
+	for len(l.pending) >= maxPending {
+		l.written.Wait()
+	}
+	l.pending = append(append(l.pending, line...), '\n')
+	if l.writing {
+		l.mu.Unlock()
+		return
+	}
+	l.writing = true
+	for len(l.pending) > 0 {
+		buf := l.pending
+		l.pending = l.spare[:0]
+		l.mu.Unlock()
+		l.w.Write(buf) // a log line that cannot be written has nowhere else to go
+		l.mu.Lock()
+		if cap(buf) <= 64<<10 {
+			l.spare = buf
+		} else {
+			l.spare = nil
+		}
+		l.written.Broadcast()
+	}
+	l.writing = false
+	l.mu.Unlock()
 }
 
 // Styled reports whether output to w should carry colour.
@@ -86,7 +130,10 @@ func (l *Logger) Event(kind Kind, subject string, outcome Outcome, result string
 	}
 	subject, result = Escape(subject), Escape(result)
 	ts := l.now().Format("15:04:05")
-	k := fmt.Sprintf("%-8s", kind)
+	k := string(kind)
+	if pad := 8 - len(k); pad > 0 {
+		k += strings.Repeat(" ", pad)
+	}
 	if d > 0 {
 		result = strings.TrimSpace(result + " " + Duration(d))
 	}
@@ -97,10 +144,7 @@ func (l *Logger) Event(kind Kind, subject string, outcome Outcome, result string
 			result = l.r.NewStyle().Foreground(c).Render(result)
 		}
 	}
-	line := strings.TrimRight(fmt.Sprintf("%s %s %s  %s", ts, k, subject, result), " ")
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fmt.Fprintln(l.w, line)
+	l.emit(strings.TrimRight(ts+" "+k+" "+subject+"  "+result, " "))
 }
 
 // Printf writes a plain line, for start-up banners and notes.
@@ -108,9 +152,7 @@ func (l *Logger) Printf(format string, args ...any) {
 	if l == nil {
 		return
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fmt.Fprintln(l.w, EscapeText(fmt.Sprintf(format, args...)))
+	l.emit(EscapeText(fmt.Sprintf(format, args...)))
 }
 
 // Duration formats d compactly: 850µs, 3.2ms, 1.4s.

@@ -51,7 +51,7 @@ func (s *Server) recordHook(e *journal.Entry) {
 // as a hook.
 func (s *Server) recordInvocation(rec functions.InvocationRecord) {
 	e := &journal.Entry{
-		ID: tokens.NewUUID(), Kind: journal.KindFunction, Function: rec.Function,
+		ID: tokens.NewOrderedUUID(), Kind: journal.KindFunction, Function: rec.Function,
 		Request:    journal.Request{Method: rec.Method, URL: rec.URL, Header: rec.Header, Body: rec.Body},
 		Outcome:    journal.OutcomeOK,
 		DurationMS: float64(rec.Duration.Microseconds()) / 1000, CreatedAt: nowUTC(),
@@ -95,6 +95,16 @@ type journalWriter struct {
 
 // journalLinger is how long a batch of the journal gathers before it is written.
 const journalLinger = 50 * time.Millisecond
+
+// A batch is written journalChunk entries to a transaction, with a pause between two.
+// dev serve runs its Go code on one thread (internal/procs), and Go looks for requests
+// that have arrived only when the running goroutine stops: a whole batch under load
+// (hundreds of entries, a few milliseconds of SQLite) held every request back that long.
+// A chunk is well under a millisecond, and the pause lets what arrived run.
+const (
+	journalChunk = 64
+	journalPause = 50 * time.Microsecond
+)
 
 func newJournalWriter(store journal.Store, log *term.Logger) *journalWriter {
 	return startJournalWriter(store, log, journalLinger)
@@ -158,13 +168,20 @@ func (w *journalWriter) loop() {
 		batch := w.pending
 		w.pending, w.pendingBytes = nil, 0
 		w.mu.Unlock()
-		if err := w.store.AddEntries(context.Background(), batch); err != nil {
-			w.log.Event(term.KindServer, "journal", term.Fail, err.Error(), 0)
+		for len(batch) > 0 {
+			chunk := batch[:min(len(batch), journalChunk)]
+			batch = batch[len(chunk):]
+			if err := w.store.AddEntries(context.Background(), chunk); err != nil {
+				w.log.Event(term.KindServer, "journal", term.Fail, err.Error(), 0)
+			}
+			w.mu.Lock()
+			w.written += uint64(len(chunk))
+			w.mu.Unlock()
+			w.cond.Broadcast()
+			if len(batch) > 0 {
+				time.Sleep(journalPause)
+			}
 		}
-		w.mu.Lock()
-		w.written += uint64(len(batch))
-		w.mu.Unlock()
-		w.cond.Broadcast()
 	}
 }
 

@@ -349,7 +349,7 @@ func (d *Dispatcher) record(event identity.Event, t target, user *identity.User,
 		return
 	}
 	e := &journal.Entry{
-		ID: tokens.NewUUID(), Kind: t.kind, Event: string(event), Function: t.function, Target: t.url,
+		ID: tokens.NewOrderedUUID(), Kind: t.kind, Event: string(event), Function: t.function, Target: t.url,
 		UserID: user.ID, UserEmail: user.Email, Attempt: attempt, Attempts: attempts,
 		Request:    journal.Request{Method: http.MethodPost, URL: t.url, Header: header, Body: body},
 		DurationMS: float64(took.Microseconds()) / 1000, CreatedAt: time.Now().UTC(),

@@ -76,6 +76,37 @@ func TestNewUUID(t *testing.T) {
 	}
 }
 
+// Ordered ids are version 7 UUIDs whose time is the time they were made, so that ids
+// made in different milliseconds sort in the order they were made.
+func TestNewOrderedUUID(t *testing.T) {
+	seen := map[string]bool{}
+	prev := ""
+	for i := range 200 {
+		before := time.Now().UnixMilli()
+		id := tokens.NewOrderedUUID()
+		after := time.Now().UnixMilli()
+		u, err := uuid.Parse(id)
+		if err != nil || u.Version() != 7 || u.Variant() != uuid.RFC4122 || strings.ToLower(id) != id {
+			t.Fatalf("NewOrderedUUID() = %q (%v): want a lowercase version 7, RFC 4122 UUID", id, err)
+		}
+		sec, nsec := u.Time().UnixTime()
+		if ms := sec*1000 + nsec/1e6; ms < before || ms > after {
+			t.Fatalf("NewOrderedUUID() = %q carries %d ms, made between %d and %d", id, ms, before, after)
+		}
+		if seen[id] {
+			t.Fatalf("NewOrderedUUID() repeated %q", id)
+		}
+		seen[id] = true
+		if i%20 == 0 {
+			time.Sleep(2 * time.Millisecond)
+			if prev != "" && prev >= id {
+				t.Fatalf("%q made 2 ms after %q sorts before it", id, prev)
+			}
+			prev = id
+		}
+	}
+}
+
 func TestUUIDFrom(t *testing.T) {
 	tests := []struct {
 		name string

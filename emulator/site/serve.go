@@ -17,6 +17,7 @@ import (
 	"github.com/identity-dev/dev/emulator/identity"
 	"github.com/identity-dev/dev/emulator/term"
 	"github.com/identity-dev/dev/emulator/tokens"
+	"github.com/identity-dev/dev/internal/procs"
 )
 
 // ServeSettings are dev serve's settings. Their names are the flags'.
@@ -233,7 +234,16 @@ func knownProvider(name string) bool {
 // Serve builds dev serve for the site with set and starts listening; Serve on the
 // result answers until ctx ends. The running server is recorded in the site, so that
 // commands find it; stop removes the record and closes the server.
+//
+// While it serves, dev runs its Go code on one thread, widening while it bundles or loads
+// debug information (internal/procs says why); stop gives the choice back to Go.
 func (s *Site) Serve(ctx context.Context, set ServeSettings, log *term.Logger) (srv *devserver.Server, stop func(), err error) {
+	wideAgain := procs.Narrow()
+	defer func() {
+		if err != nil {
+			wideAgain()
+		}
+	}()
 	fnDir := s.FunctionsDir(set.Functions)
 	opts := devserver.Options{
 		SiteDir: s.Dir, FunctionsDir: fnDir, PublishDir: s.PublishDir(), Runtimes: runtimes(), NoWidgetSetup: !set.WidgetSetup,
@@ -287,6 +297,7 @@ func (s *Site) Serve(ctx context.Context, set ServeSettings, log *term.Logger) (
 		if fw != nil {
 			fw.Close()
 		}
+		wideAgain()
 	}, nil
 }
 

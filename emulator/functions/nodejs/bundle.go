@@ -16,6 +16,7 @@ import (
 	"github.com/evanw/esbuild/pkg/api"
 
 	"github.com/identity-dev/dev/emulator/functions"
+	"github.com/identity-dev/dev/internal/procs"
 )
 
 //go:embed shim.js
@@ -134,6 +135,7 @@ func bundle(ctx context.Context, opts api.BuildOptions) (api.BuildResult, error)
 	if err := ctx.Err(); err != nil {
 		return api.BuildResult{}, err
 	}
+	defer procs.Wide()() // esbuild parses on every CPU
 	bctx, cerr := api.Context(opts)
 	if cerr != nil {
 		return api.BuildResult{Errors: cerr.Errors}, nil

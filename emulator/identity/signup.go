@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/identity-dev/dev/emulator/tokens"
+	"github.com/identity-dev/dev/internal/procs"
 )
 
 // SignupParams is the body of POST /signup.
@@ -182,7 +183,9 @@ func (a *API) updateExisting(tx Tx, u *User) error {
 func (a *API) newUser(email, password, aud string, data map[string]any) (*User, error) {
 	hash := ""
 	if password != "" {
+		done := widenFor(a.cfg.BcryptCost)
 		b, err := bcrypt.GenerateFromPassword([]byte(password), a.cfg.BcryptCost)
+		done()
 		if err != nil {
 			return nil, internalError("Error hashing password").withInternal(err)
 		}
@@ -228,13 +231,19 @@ func validateEmail(email string) error {
 func (a *API) checkPassword(u *User, password string) bool {
 	if u == nil || u.EncryptedPassword == "" {
 		// Compare anyway, so a missing user takes as long as a wrong password.
+		done := widenFor(a.cfg.BcryptCost)
 		_ = bcrypt.CompareHashAndPassword(a.dummyHash(), []byte(password))
+		done()
 		return false
 	}
 	if a.verified.has(u.EncryptedPassword, password) {
 		return true
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.EncryptedPassword), []byte(password)) != nil {
+	cost, _ := bcrypt.Cost([]byte(u.EncryptedPassword))
+	done := widenFor(cost)
+	err := bcrypt.CompareHashAndPassword([]byte(u.EncryptedPassword), []byte(password))
+	done()
+	if err != nil {
 		return false
 	}
 	a.verified.add(u.EncryptedPassword, password)
@@ -243,17 +252,34 @@ func (a *API) checkPassword(u *User, password string) bool {
 
 func (a *API) dummyHash() []byte {
 	a.dummyOnce.Do(func() {
+		defer widenFor(a.cfg.BcryptCost)()
 		a.dummy, _ = bcrypt.GenerateFromPassword([]byte("dummy password for timing"), a.cfg.BcryptCost)
 	})
 	return a.dummy
 }
 
 func (a *API) hashPassword(password string) (string, error) {
+	defer widenFor(a.cfg.BcryptCost)()
 	b, err := bcrypt.GenerateFromPassword([]byte(password), a.cfg.BcryptCost)
 	if err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
 	return string(b), nil
+}
+
+// slowHashCost is the bcrypt cost from which a hash takes long enough (about 15 ms here,
+// 50 ms at production's 10) that dev serve, which runs its Go code on one thread
+// (internal/procs), would hold other requests back for it: such a hash runs widened, so
+// that the rest goes on on another CPU. Widening costs about 40 µs, too much for the
+// default cost's 1 ms hash.
+const slowHashCost = 8
+
+// widenFor widens for a hash of cost, when it is slow; call what it returns after.
+func widenFor(cost int) (done func()) {
+	if cost < slowHashCost {
+		return func() {}
+	}
+	return procs.Wide()
 }
 
 // expired reports whether a token sent at sentAt is older than maxAge.

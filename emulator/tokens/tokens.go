@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v4"
+	"github.com/google/uuid"
 )
 
 // KeyID is the "kid" header GoTrue has put on access tokens since 2026-02.
@@ -114,21 +115,16 @@ func NewUUID() string {
 	return UUIDFrom(b)
 }
 
-// NewOrderedUUID returns a version 7 UUID string (RFC 9562): the time in milliseconds
-// first, then random bits, so that ids made one after another sort nearly in that order.
-// The journal's entries have them: an index of such ids grows at one end, where random
-// ones dirtied pages all over it (a third of an entry's write).
+// NewOrderedUUID returns a version 7 UUID string (RFC 9562, google/uuid's): the time in
+// milliseconds first, so that ids made one after another sort in that order. The
+// journal's entries have them: an index of such ids grows at one end, where random ones
+// dirtied pages all over it (a third of an entry's write).
 func NewOrderedUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[6:])
-	ms := uint64(time.Now().UnixMilli())
-	for i := 5; i >= 0; i-- {
-		b[i] = byte(ms)
-		ms >>= 8
+	u, err := uuid.NewV7()
+	if err != nil { // only when the system's random source fails
+		return NewUUID()
 	}
-	b[6] = b[6]&0x0f | 0x70
-	b[8] = b[8]&0x3f | 0x80
-	return formatUUID(b)
+	return u.String()
 }
 
 // UUIDFrom makes a version 4 UUID string of 16 random bytes (mockdata's come from a
@@ -136,11 +132,6 @@ func NewOrderedUUID() string {
 func UUIDFrom(b [16]byte) string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return formatUUID(b)
-}
-
-// formatUUID writes b in the 8-4-4-4-12 form.
-func formatUUID(b [16]byte) string {
 	const hex = "0123456789abcdef"
 	out := make([]byte, 0, 36)
 	for i, c := range b {

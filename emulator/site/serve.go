@@ -235,8 +235,8 @@ func knownProvider(name string) bool {
 // result answers until ctx ends. The running server is recorded in the site, so that
 // commands find it; stop removes the record and closes the server.
 //
-// While it serves, dev runs its Go code on one thread, widening while it bundles or loads
-// debug information (internal/procs says why); stop gives the choice back to Go.
+// While it serves, dev runs its Go code on one thread, widening while it bundles or runs
+// a slow bcrypt hash (internal/procs says why); stop gives the choice back to Go.
 func (s *Site) Serve(ctx context.Context, set ServeSettings, log *term.Logger) (srv *devserver.Server, stop func(), err error) {
 	wideAgain := procs.Narrow()
 	defer func() {

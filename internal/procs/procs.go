@@ -5,10 +5,11 @@
 // those hand-offs wakes another thread, and threads with nothing to do spin looking for
 // work on CPUs that the function's node or Go process, the framework's dev server and
 // the browser need. Measured on two CPUs, JS hello at 10 connections: dev's CPU per call
-// 155–164 µs with two threads, 102–109 µs with one, and 7,000–7,900 against
-// 8,700–9,400 requests a second (docs/performance.md). So a serving dev runs its Go code
+// 143–172 µs with two threads, 103–113 µs with one, and 6,700–7,700 against
+// 8,500–9,300 requests a second (docs/performance.md). So a serving dev runs its Go code
 // on one thread, and widens to every CPU while work that gains from them runs: esbuild's
-// bundling, delve loading a binary's debug information.
+// bundling, and a slow bcrypt hash (which would otherwise hold the one thread). Delve
+// runs in a helper process of its own and is not concerned.
 //
 // GOMAXPROCS in the environment is the user's choice and is left alone. Functions never
 // see any of this: their processes get the environment, not dev's setting.
@@ -40,15 +41,12 @@ func Narrow() (restore func()) {
 	if widened == 0 {
 		runtime.GOMAXPROCS(narrow)
 	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			mu.Lock()
-			defer mu.Unlock()
-			narrow = 0
-			runtime.SetDefaultGOMAXPROCS() // Go's choice again, following the CPU limit as it changes
-		})
-	}
+	return sync.OnceFunc(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		narrow = 0
+		runtime.SetDefaultGOMAXPROCS() // Go's choice again, following the CPU limit as it changes
+	})
 }
 
 // Wide lets Go code use every CPU until the returned function is called, for work that
@@ -61,15 +59,12 @@ func Wide() (done func()) {
 	if widened == 1 && narrow != 0 {
 		runtime.GOMAXPROCS(wide)
 	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			mu.Lock()
-			defer mu.Unlock()
-			widened--
-			if widened == 0 && narrow != 0 {
-				runtime.GOMAXPROCS(narrow)
-			}
-		})
-	}
+	return sync.OnceFunc(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		widened--
+		if widened == 0 && narrow != 0 {
+			runtime.GOMAXPROCS(narrow)
+		}
+	})
 }

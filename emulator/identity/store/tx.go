@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,16 +108,10 @@ const (
 	qInsertAudit = "INSERT INTO audit_log (id, payload, created_at) VALUES (?,?,?)"
 )
 
-var preparedQueries = []string{
+var preparedQueries = append([]string{
 	qUserByID, qUserByEmail, qUserByConfirmation, qUserByRecovery, qInsertUser, qUpdateUser,
 	qInsertRefreshToken, qRefreshToken, qRevokeRefreshToken, qInsertMail, qInsertAudit, qJournalTotals, qOldestJournal, qOldestJournalRange, qSetJournalTotals, qDropJournalThrough, qCountJournalDropped,
-}
-
-func init() {
-	for _, n := range journalRowsPerInsert {
-		preparedQueries = append(preparedQueries, qInsertJournalRows[n])
-	}
-}
+}, slices.Collect(maps.Values(qInsertJournalRows))...)
 
 func (t *tx) UserByID(id string) (*identity.User, error) {
 	return scanUser(t.queryRow(qUserByID, id))

@@ -2,10 +2,13 @@ package nodejs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,8 +24,9 @@ type nodeInfo struct {
 	major   int
 }
 
-// findNode locates node (name, or "node" on PATH) and checks its version.
-func findNode(name string) (nodeInfo, error) {
+// findNode locates node (name, or "node" on PATH) and checks its version. keep is
+// the folder where versions are kept from one run to the next ("" keeps none).
+func findNode(name, keep string) (nodeInfo, error) {
 	if name == "" {
 		name = "node"
 	}
@@ -36,6 +40,10 @@ func findNode(name string) (nodeInfo, error) {
 	versionsMu.Lock()
 	defer versionsMu.Unlock()
 	if info, ok := versions[path]; ok {
+		return info, nil
+	}
+	if info, ok := keptVersion(path, keep); ok {
+		versions[path] = info
 		return info, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -65,7 +73,77 @@ func findNode(name string) (nodeInfo, error) {
 	}
 	info := nodeInfo{path: path, version: version, major: major}
 	versions[path] = info
+	keepVersion(path, keep, version)
 	return info, nil
+}
+
+// A node's version is kept in dev's cache folder under the binary's identity (as the
+// answers about its certificates are, cacerts.go), so that dev serve does not start a
+// node at every start only to ask it (a process of 20 ms or more on the 2-core machine
+// of docs/performance.md, beside the spare worker's own boot), and so that the spare
+// worker, which starts before anything has asked, knows which node it boots. Nothing
+// is kept for a version manager's shim, which may run another node tomorrow, and
+// nothing is used while NODE_OPTIONS is set: node --version is then also the check
+// that node accepts the variable.
+
+// keptVersion is the version kept for the node at path, if there is one.
+func keptVersion(path, keep string) (nodeInfo, bool) {
+	file, ok := versionFile(path, keep)
+	if !ok {
+		return nodeInfo{}, false
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil || len(raw) > 64 {
+		return nodeInfo{}, false
+	}
+	version := string(raw)
+	major, ok := nodeMajor(version)
+	if !ok || major < minNodeMajor {
+		return nodeInfo{}, false
+	}
+	return nodeInfo{path: path, version: version, major: major}, true
+}
+
+// keepVersion keeps version for the node at path, for the next run.
+func keepVersion(path, keep, version string) {
+	if file, ok := versionFile(path, keep); ok && os.MkdirAll(keep, 0o755) == nil {
+		_ = writeAtomic(file, []byte(version))
+	}
+}
+
+// versionFile is where the version of the node at path is kept.
+func versionFile(path, keep string) (string, bool) {
+	if keep == "" || os.Getenv("NODE_OPTIONS") != "" {
+		return "", false
+	}
+	real, stamp, ok := nodeIdentity(path)
+	if !ok {
+		return "", false
+	}
+	id := sha256.Sum256([]byte(real + "\x00" + stamp))
+	return filepath.Join(keep, "version-"+hex.EncodeToString(id[:12])), true
+}
+
+// cachedNode is the node (name, or "node" on PATH) as far as this run or a kept
+// version knows it, without running it; ok is false when neither knows.
+func cachedNode(name, keep string) (nodeInfo, bool) {
+	if name == "" {
+		name = "node"
+	}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return nodeInfo{}, false
+	}
+	versionsMu.Lock()
+	defer versionsMu.Unlock()
+	if info, ok := versions[path]; ok {
+		return info, true
+	}
+	info, ok := keptVersion(path, keep)
+	if ok {
+		versions[path] = info
+	}
+	return info, ok
 }
 
 // versions are the nodes found good in this run, by path, so that dev serve's

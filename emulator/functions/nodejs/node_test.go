@@ -1,6 +1,8 @@
 package nodejs
 
 import (
+	"os"
+	"os/exec"
 	"slices"
 	"testing"
 )
@@ -16,5 +18,66 @@ func TestVersionEnvLeavesOutOnlyTheExtraCACerts(t *testing.T) {
 	}
 	if len(env) != 4 {
 		t.Fatal("versionEnv changed its argument")
+	}
+}
+
+// A node's version is kept from one run to the next under the binary's identity and
+// used without running node; not while NODE_OPTIONS is set (node --version also checks
+// it), and not when what is kept is no usable version.
+func TestNodeVersionIsKeptFromOneRunToTheNext(t *testing.T) {
+	path, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("node is not on PATH: CI installs Node 20: %v", err)
+	}
+	forget := func() {
+		versionsMu.Lock()
+		delete(versions, path)
+		versionsMu.Unlock()
+	}
+	t.Cleanup(forget)
+	t.Setenv("NODE_OPTIONS", "")
+	keep := t.TempDir()
+
+	forget()
+	if _, ok := cachedNode("node", keep); ok {
+		t.Fatal("cachedNode knew a node before anything asked it")
+	}
+	asked, err := findNode("node", keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, ok := versionFile(path, keep)
+	if !ok {
+		t.Fatalf("no file to keep %s's version in", path)
+	}
+	if got, _ := os.ReadFile(file); string(got) != asked.version {
+		t.Fatalf("kept %q, want %q", got, asked.version)
+	}
+
+	// The next run finds the kept version and does not ask node: a version node would
+	// not print shows which answered.
+	os.WriteFile(file, []byte("99.1.2"), 0o600)
+	forget()
+	if got, err := findNode("node", keep); err != nil || got.version != "99.1.2" || got.major != 99 || got.path != path {
+		t.Fatalf("findNode = %+v, %v; want the kept 99.1.2 for %s", got, err, path)
+	}
+	forget()
+	if got, ok := cachedNode("node", keep); !ok || got.version != "99.1.2" {
+		t.Fatalf("cachedNode = %+v, %v; want the kept 99.1.2", got, ok)
+	}
+
+	for _, c := range []struct {
+		name, kept, options string
+	}{
+		{"NODE_OPTIONS set", "99.1.2", "--no-warnings"},
+		{"too old", "16.20.2", ""},
+		{"not a version", "v", ""},
+	} {
+		os.WriteFile(file, []byte(c.kept), 0o600)
+		t.Setenv("NODE_OPTIONS", c.options)
+		forget()
+		if got, err := findNode("node", keep); err != nil || got.version != asked.version {
+			t.Errorf("%s: findNode = %+v, %v; want node asked (%s)", c.name, got, err, asked.version)
+		}
 	}
 }

@@ -9,6 +9,7 @@
 package nodejs
 
 import (
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -92,10 +93,29 @@ func (r *Runtime) findNode() (nodeInfo, error) {
 	if r.node.path != "" {
 		return r.node, nil
 	}
-	node, err := findNode(r.opts.Node)
+	node, err := findNode(r.opts.Node, r.keepDir())
 	if err != nil {
 		return nodeInfo{}, err
 	}
 	r.node = node
 	return node, nil
+}
+
+// keepDir is where the versions of the nodes found are kept from one run to the next
+// (node.go): dev's cache folder, or none when the runtime was given its own folders
+// (tests) or the machine has no cache folder.
+func (r *Runtime) keepDir() string {
+	if r.opts.CacheDir != nil {
+		return ""
+	}
+	return userKeepDir()
+}
+
+// userKeepDir is os.UserCacheDir()/dev/node, or "" without a cache folder.
+func userKeepDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "dev", "node")
 }

@@ -85,10 +85,12 @@ type caAnswer struct {
 }
 
 // workerEnv is env with NODE_EXTRA_CA_CERTS narrowed to what node does not bundle, for
-// a worker of node started in siteDir. It costs a worker's start a few stats and the
-// read of the file (about 0.2 ms for a system bundle); the work itself is done in the
-// background, and until it is done the variable is left.
-func (c *extraCAs) workerEnv(node, dir, siteDir string, args, env []string) []string {
+// a worker of node started in siteDir, and handed to the worker to trust after its
+// start when node would otherwise read it while starting (lateCAVar). It costs a
+// worker's start a few stats and the read of the file (about 0.2 ms for a system
+// bundle); the work itself is done in the background, and until it is done the
+// variable is left.
+func (c *extraCAs) workerEnv(node nodeInfo, dir, siteDir string, args, env []string) []string {
 	i := slices.IndexFunc(env, func(kv string) bool { return strings.HasPrefix(kv, extraCAVar+"=") })
 	if i < 0 {
 		return env
@@ -101,7 +103,7 @@ func (c *extraCAs) workerEnv(node, dir, siteDir string, args, env []string) []st
 	if !ok {
 		return env // node says what is wrong with it
 	}
-	real, stamp, ok := nodeIdentity(node)
+	real, stamp, ok := nodeIdentity(node.path)
 	if !ok {
 		return env
 	}
@@ -135,11 +137,29 @@ func (c *extraCAs) workerEnv(node, dir, siteDir string, args, env []string) []st
 	switch {
 	case ans.drop:
 		return slices.Delete(out, i, i+1)
+	case ans.value != "" && readsCAsAtStart(node.major):
+		out[i] = lateCAVar + "=" + ans.value
 	case ans.value != "":
 		out[i] = extraCAVar + "=" + ans.value
 	}
 	return out
 }
+
+// Even the narrowed file costs a worker's start: Node before 22 builds its whole root
+// store (its ~140 bundled certificates) as it starts whenever NODE_EXTRA_CA_CERTS is
+// set, 20 ms of a 43 ms `node -e 0` on the machine of docs/performance.md, where
+// without the variable it builds the store only for its first TLS connection. So such
+// a worker is given the file under lateCAVar instead: the worker script sets
+// NODE_EXTRA_CA_CERTS back for the function (and the processes it starts), and adds
+// the file's certificates wherever node would use its roots, in tls.createSecureContext
+// when no ca is given, before the function's module loads (shim.js, trustLate). A node
+// whose version is not known yet (a spare booted before any run asked it) gets the
+// variable as it is.
+const lateCAVar = "DEV_LATE_EXTRA_CA_CERTS"
+
+// readsCAsAtStart reports whether node of major version reads NODE_EXTRA_CA_CERTS, and
+// builds its root store, as it starts.
+func readsCAsAtStart(major int) bool { return major >= minNodeMajor && major < 22 }
 
 // readCAFile reads a NODE_EXTRA_CA_CERTS file of at most maxCAFile bytes.
 func readCAFile(file string) ([]byte, bool) {

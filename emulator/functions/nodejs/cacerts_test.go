@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log"
 	"math/big"
@@ -21,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,30 +99,7 @@ func TestNarrowKeepsWhatNodeDoesNotBundle(t *testing.T) {
 // the file.
 func TestWorkersTrustTheExtraCertificatesThroughTheSmallerFile(t *testing.T) {
 	rt := testRuntime(t)
-	node, err := rt.findNode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(node.path, "-p", `require("tls").rootCertificates.slice(0, 5).join("\n")`).Output()
-	if err != nil {
-		t.Fatalf("node's roots: %v", err)
-	}
-	nodeRoots := string(out)
-
-	caCert, caKey, caPEM := newCA(t, "dev test CA")
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // node hanging up on an untrusted server
-	srv.StartTLS()
-	defer srv.Close()
+	srv, caPEM, nodeRoots := serverOfANewCA(t, rt)
 
 	dir := t.TempDir()
 	withCA := filepath.Join(dir, "with-ca.pem")
@@ -131,22 +110,9 @@ func TestWorkersTrustTheExtraCertificatesThroughTheSmallerFile(t *testing.T) {
 	a := build(t, rt, "fetchtls")
 	fetch := func(file string) (result string, extra *string) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		in, err := rt.Start(ctx, a, functions.StartOptions{Env: append([]string{"NODE_EXTRA_CA_CERTS=" + file}, testEnv...)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		in := startWithCAs(t, rt, a, file)
 		defer in.Close()
-		res := invokeLambda(t, in, &functions.Invocation{ID: "fetch",
-			Event: event("GET", "/.netlify/functions/fetchtls", "url="+url.QueryEscape(srv.URL), "", nil)})
-		var got struct {
-			Result string
-			Extra  *string
-		}
-		if err := json.Unmarshal([]byte(res.Body), &got); err != nil {
-			t.Fatalf("%s: %v", res.Body, err)
-		}
+		got := fetchTLS(t, in, srv.URL, "")
 		return got.Result, got.Extra
 	}
 
@@ -180,6 +146,153 @@ func TestWorkersTrustTheExtraCertificatesThroughTheSmallerFile(t *testing.T) {
 	if result, extra := fetch(onlyRoots); extra != nil || result != "UNABLE_TO_VERIFY_LEAF_SIGNATURE" {
 		t.Fatalf("a file of node's roots only: %s with NODE_EXTRA_CA_CERTS %v, want the variable dropped and the test's server not trusted", result, deref(extra))
 	}
+}
+
+// serverOfANewCA is an HTTPS server whose certificate a new CA signed, that CA, and
+// the first five of the roots node bundles.
+func serverOfANewCA(t *testing.T, rt *Runtime) (*httptest.Server, []byte, string) {
+	t.Helper()
+	node, err := rt.findNode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(node.path, "-p", `require("tls").rootCertificates.slice(0, 5).join("\n")`).Output()
+	if err != nil {
+		t.Fatalf("node's roots: %v", err)
+	}
+	caCert, caKey, caPEM := newCA(t, "dev test CA")
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // node hanging up on an untrusted server
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv, caPEM, string(out)
+}
+
+// startWithCAs starts a worker for a with NODE_EXTRA_CA_CERTS=file.
+func startWithCAs(t *testing.T, rt *Runtime, a *Artifact, file string) functions.Instance {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	in, err := rt.Start(ctx, a, functions.StartOptions{Env: append([]string{"NODE_EXTRA_CA_CERTS=" + file}, testEnv...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// tlsResult is what the fetchtls function answers.
+type tlsResult struct {
+	Result string
+	Extra  *string // the function's NODE_EXTRA_CA_CERTS
+	Late   *string // dev's variable for a file trusted after the start, if still visible
+}
+
+// fetchTLS has the fetchtls function in in fetch u, with the query's other parameters.
+func fetchTLS(t *testing.T, in functions.Instance, u, more string) tlsResult {
+	t.Helper()
+	res := invokeLambda(t, in, &functions.Invocation{ID: "fetch",
+		Event: event("GET", "/.netlify/functions/fetchtls", "url="+url.QueryEscape(u)+more, "", nil)})
+	var got tlsResult
+	if err := json.Unmarshal([]byte(res.Body), &got); err != nil {
+		t.Fatalf("%s: %v", res.Body, err)
+	}
+	return got
+}
+
+// A worker of Node before 22 starts without NODE_EXTRA_CA_CERTS once dev knows node's
+// roots (node would build its whole root store while starting), and trusts the
+// narrowed file's certificates afterwards wherever node would: https.get and fetch
+// reach the server the test's CA signed, an explicit ca replaces them as it replaces
+// node's roots, and the function sees NODE_EXTRA_CA_CERTS and not dev's own variable.
+func TestWorkersOfNodeBefore22TrustTheCertificatesAfterTheirStart(t *testing.T) {
+	rt := testRuntime(t)
+	node, err := rt.findNode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !readsCAsAtStart(node.major) {
+		t.Skipf("node %s builds its root store only when a connection needs it: its workers get NODE_EXTRA_CA_CERTS as it is", node.version)
+	}
+	srv, caPEM, nodeRoots := serverOfANewCA(t, rt)
+	withCA := filepath.Join(t.TempDir(), "with-ca.pem")
+	os.WriteFile(withCA, []byte(nodeRoots+"\n"+string(caPEM)), 0o644)
+	a := build(t, rt, "fetchtls")
+
+	first := startWithCAs(t, rt, a, withCA) // before dev knows node's roots
+	first.Close()
+	caCerts.wait()
+
+	in := startWithCAs(t, rt, a, withCA)
+	defer in.Close()
+	environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", in.(*instance).cmd.Process.Pid))
+	if err != nil {
+		t.Skipf("the worker's starting environment cannot be read here (%v); the rest is checked on Linux", err)
+	}
+	started := strings.Split(string(environ), "\x00")
+	if slices.ContainsFunc(started, func(kv string) bool { return strings.HasPrefix(kv, extraCAVar+"=") }) {
+		t.Errorf("node %s started with NODE_EXTRA_CA_CERTS set: it builds its root store while starting", node.version)
+	}
+	i := slices.IndexFunc(started, func(kv string) bool { return strings.HasPrefix(kv, lateCAVar+"=") })
+	if i < 0 {
+		t.Fatalf("the worker started without %s: %q", lateCAVar, started)
+	}
+	narrowed := strings.TrimPrefix(started[i], lateCAVar+"=")
+	if got, _ := os.ReadFile(narrowed); string(got) != string(caPEM) {
+		t.Errorf("the file given late holds:\n%s\nwant the test's CA only", got)
+	}
+
+	for _, c := range []struct{ more, want string }{
+		{"", "204"},
+		{"&via=fetch", "204"},
+		{"&ca=first-root", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"},
+		{"", "204"}, // and again, on a new connection
+	} {
+		got := fetchTLS(t, in, srv.URL, c.more)
+		if got.Result != c.want {
+			t.Errorf("fetch%s: %s, want %s", c.more, got.Result, c.want)
+		}
+		if got.Extra == nil || *got.Extra != narrowed || got.Late != nil {
+			t.Errorf("fetch%s: the function sees NODE_EXTRA_CA_CERTS %s and %s %s, want %s and none", c.more, deref(got.Extra), lateCAVar, deref(got.Late), narrowed)
+		}
+	}
+}
+
+// A worker given a file late that is gone by then says so as node does, and trusts
+// only node's roots.
+func TestAFileGivenLateThatIsGoneIsIgnoredWithNodesWarning(t *testing.T) {
+	rt := testRuntime(t)
+	node, err := rt.findNode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !readsCAsAtStart(node.major) {
+		t.Skipf("node %s: its workers get NODE_EXTRA_CA_CERTS as it is", node.version)
+	}
+	srv, _, _ := serverOfANewCA(t, rt)
+	a := build(t, rt, "fetchtls")
+	gone := filepath.Join(t.TempDir(), "gone.pem")
+	logs := &logRecorder{}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	in, err := rt.Start(ctx, a, functions.StartOptions{Env: append([]string{lateCAVar + "=" + gone}, testEnv...), Log: logs.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	got := fetchTLS(t, in, srv.URL, "")
+	if got.Result != "UNABLE_TO_VERIFY_LEAF_SIGNATURE" || got.Extra == nil || *got.Extra != gone {
+		t.Errorf("got %s with NODE_EXTRA_CA_CERTS %s, want UNABLE_TO_VERIFY_LEAF_SIGNATURE with %s", got.Result, deref(got.Extra), gone)
+	}
+	logs.waitFor(t, "Warning: Ignoring extra certs from `"+gone+"`, load failed")
 }
 
 func deref(s *string) string {

@@ -36,6 +36,37 @@ const NO_DEADLINE_MS = 2147483647; // setTimeout's largest delay
 const MAX_ERROR_TEXT = 64 << 10; // characters of an error's message, and of each stack line
 const MAX_STACK_LINES = 200;
 
+// ---- certificates trusted after the start ---------------------------------------------
+
+// dev gives a worker of Node before 22 its NODE_EXTRA_CA_CERTS file under
+// DEV_LATE_EXTRA_CA_CERTS instead, so that node does not build its whole root store while
+// it starts (cacerts.go says why). The function sees NODE_EXTRA_CA_CERTS as node would
+// have had it, and so do the processes it starts; the file's certificates are trusted
+// wherever node uses its roots: in tls.createSecureContext when no ca is given, which
+// every TLS connection goes through (https, fetch, http2).
+function trustLate() {
+  const file = process.env.DEV_LATE_EXTRA_CA_CERTS;
+  if (file === undefined) return;
+  delete process.env.DEV_LATE_EXTRA_CA_CERTS;
+  process.env.NODE_EXTRA_CA_CERTS = file;
+  let pem;
+  try {
+    pem = fs.readFileSync(file, 'latin1');
+  } catch (err) {
+    fs.writeSync(2, `Warning: Ignoring extra certs from \`${file}\`, load failed: ${err.message}\n`);
+    return;
+  }
+  const tls = require('node:tls');
+  const create = tls.createSecureContext;
+  tls.createSecureContext = function createSecureContext(options) {
+    const secure = create(options);
+    if (!(options && options.ca)) secure.context.addCACert(pem);
+    return secure;
+  };
+}
+
+trustLate();
+
 // ---- answers ---------------------------------------------------------------------------
 
 let socket = null; // the tcp channel, when used

@@ -34,15 +34,20 @@ var _ functions.Prewarmer = (*Runtime)(nil)
 // environment; it waits in fn's cache folder. Only one spare is kept, and it is not
 // replaced once used: every later instance starts as usual.
 func (r *Runtime) Prewarm(fn *functions.Function, env []string) error {
-	// Not findNode: its node --version takes 4 ms, and Start checks the version
-	// before it uses a spare.
-	name := r.opts.Node
-	if name == "" {
-		name = "node"
-	}
-	node, err := exec.LookPath(name)
-	if err != nil {
-		return nil // Start says what to install
+	// Not findNode: node --version would hold up the spare's own start, and Start
+	// checks the version before it uses a spare. A version known already (kept from an
+	// earlier run) lets the spare's certificates wait (cacerts.go).
+	node, known := cachedNode(r.opts.Node, r.keepDir())
+	if !known {
+		name := r.opts.Node
+		if name == "" {
+			name = "node"
+		}
+		path, err := exec.LookPath(name)
+		if err != nil {
+			return nil // Start says what to install
+		}
+		node = nodeInfo{path: path}
 	}
 	r.mu.Lock()
 	gen := r.spareGen
@@ -63,7 +68,7 @@ func (r *Runtime) Prewarm(fn *functions.Function, env []string) error {
 	if err != nil {
 		return fmt.Errorf("prewarm: %w", err)
 	}
-	sp := &spare{in: in, node: node, env: env, dir: fn.SiteDir}
+	sp := &spare{in: in, node: node.path, env: env, dir: fn.SiteDir}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.spare != nil || r.spareGen != gen {

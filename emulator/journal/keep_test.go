@@ -64,3 +64,30 @@ func TestKeptCutsBodies(t *testing.T) {
 		t.Fatalf("Bytes %d for an entry holding %d body bytes", n, MaxBody+5)
 	}
 }
+
+// A result is searched for cookies in any case; one without any is kept as it is (the
+// same bytes), and a cookies list alone is redacted too.
+func TestKeptFindsCookiesInAnyCase(t *testing.T) {
+	for _, c := range []struct {
+		body   string
+		redact bool
+	}{
+		{`{"statusCode":200,"body":"no crumbs here"}`, false},
+		{`{"statusCode":200,"body":"cooki"}`, false},
+		{`{"statusCode":200,"headers":{"SET-COOKIE":"a=secret1"}}`, true},
+		{`{"statusCode":200,"multiValueHeaders":{"sEt-CoOkIe":["a=secret1"]}}`, true},
+		{`{"statusCode":200,"cookies":["a=secret1; Path=/"]}`, true},
+	} {
+		if got := mentionsCookie([]byte(c.body)); got != c.redact {
+			t.Errorf("mentionsCookie(%s) = %v, want %v", c.body, got, c.redact)
+		}
+		body := []byte(c.body)
+		kept := Kept(&Entry{Response: &Response{Body: body}}).Response.Body
+		switch {
+		case c.redact && bytes.Contains(kept, []byte("secret1")):
+			t.Errorf("kept %s", kept)
+		case !c.redact && &kept[0] != &body[0]:
+			t.Errorf("a result without cookies was copied: %s", kept)
+		}
+	}
+}

@@ -36,6 +36,15 @@ type LambdaResult struct {
 // booleans are written out) and whose multiValueHeaders are lists. A body with
 // isBase64Encoded is decoded. Anything else is an error that says what was wrong.
 func ParseLambdaResult(raw json.RawMessage) (*LambdaResult, error) {
+	if res, ok := parseCommonResult(raw); ok {
+		return res, nil
+	}
+	return parseAnyResult(raw)
+}
+
+// parseAnyResult is ParseLambdaResult through encoding/json: every result, and every
+// error's words.
+func parseAnyResult(raw json.RawMessage) (*LambdaResult, error) {
 	var obj map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()

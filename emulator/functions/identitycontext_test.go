@@ -76,8 +76,8 @@ func TestV2IdentityContext(t *testing.T) {
 					User       map[string]any
 				}
 			}
-			if err := json.Unmarshal(inv.V2Context, &v2); err != nil {
-				t.Fatalf("%s: %v", inv.V2Context, err)
+			if err := json.Unmarshal(inv.V2Data(), &v2); err != nil {
+				t.Fatalf("%s: %v", inv.V2Data(), err)
 			}
 			var cc struct {
 				Identity struct{ URL, Token string }
@@ -88,7 +88,7 @@ func TestV2IdentityContext(t *testing.T) {
 			}
 			ic := v2.IdentityContext
 			if ic == nil || ic.URL != "http://dev/.netlify/identity" || ic.Token == "" || ic.Token != cc.Identity.Token {
-				t.Fatalf("identityContext %s, clientContext %s", inv.V2Context, inv.ClientContext)
+				t.Fatalf("identityContext %s, clientContext %s", inv.V2Data(), inv.ClientContext)
 			}
 			if email, _ := ic.User["email"].(string); email != tc.wantV2 {
 				t.Errorf("identityContext.user = %v, want the user %q", ic.User, tc.wantV2)

@@ -54,9 +54,20 @@ type Invocation struct {
 	// V2Context is the data of a v2 function's context argument (site, deploy, geo, ip,
 	// requestId, ...), with two fields the worker takes out: "origin", the origin the
 	// client used (for req.url), and "identityContext", globalThis.netlifyIdentityContext.
+	// A caller gives it, or V2 to build it when a runtime asks (V2Data): a v1 function
+	// does not need it.
 	V2Context json.RawMessage
+	V2        func() json.RawMessage
 	// Deadline is when the invocation must end; zero when it has none (a debugger holds it).
 	Deadline time.Time
+}
+
+// V2Data is V2Context, built by V2 the first time it is asked for when not given.
+func (inv *Invocation) V2Data() json.RawMessage {
+	if inv.V2Context == nil && inv.V2 != nil {
+		inv.V2Context = inv.V2()
+	}
+	return inv.V2Context
 }
 
 // Response is what a function answered: either a v1 Lambda result or a streamed v2 Response.

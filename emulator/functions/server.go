@@ -2,6 +2,7 @@ package functions
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -587,7 +588,7 @@ func (s *Server) invocation(r *http.Request, body []byte) (*Invocation, error) {
 		}
 		inv.ClientContext, inv.LambdaClientContext = js, lambda
 	}
-	inv.V2Context = s.v2Context(r, id, base)
+	inv.V2 = func() json.RawMessage { return s.v2Context(r, id, base) }
 	return inv, nil
 }
 

@@ -131,3 +131,38 @@ func TestLambdasNodeOptions(t *testing.T) {
 		t.Errorf("got %+v, want global.gc a function, 81920 header bytes and a heap limit from 922 to 1024 MB", got)
 	}
 }
+
+// The v2 context is built only for a v2 function's worker, once per invocation: a v1
+// worker never asks for it.
+func TestTheV2ContextIsBuiltOnlyForV2Functions(t *testing.T) {
+	rt := testRuntime(t)
+	built := 0
+	v2 := func() json.RawMessage {
+		built++
+		return json.RawMessage(`{"site":{"id":"site-1","name":"fixture","url":"http://localhost:8888"},"ip":"127.0.0.1",` +
+			`"requestId":"03HX","origin":"http://localhost:5173","identityContext":null}`)
+	}
+
+	v1 := start(t, rt, "v1globals")
+	if _, err := invoke(t, v1, &functions.Invocation{ID: "03HX", Event: event("GET", "/.netlify/functions/v1globals", "", "", nil), V2: v2}); err != nil {
+		t.Fatal(err)
+	}
+	if built != 0 {
+		t.Fatalf("a v1 function's invocation built the v2 context %d times", built)
+	}
+
+	in := start(t, rt, "v2globals")
+	resp, err := invoke(t, in, &functions.Invocation{ID: "03HX", Event: event("GET", "/.netlify/functions/v2globals", "", "", nil), V2: v2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	var got map[string]any
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatalf("%s: %v", body, err)
+	}
+	site, _ := json.Marshal(got["site"])
+	if built != 1 || string(site) != `{"id":"site-1","name":"fixture","url":"http://localhost:8888"}` {
+		t.Fatalf("built %d times; the function saw site %s", built, site)
+	}
+}

@@ -71,7 +71,9 @@ func readFrame(r *bufio.Reader) (frame, error) {
 
 // appendInvokeFrame encodes inv as an 'I' frame into buf (reused between invocations).
 // The raw JSON parts are copied as they are; the shim reports invalid JSON as a FunctionError.
-func appendInvokeFrame(buf []byte, inv *functions.Invocation) []byte {
+// The v2 context goes only to a worker whose function is v2 (v1 workers have no use for
+// it, and the worker parses every byte of the frame).
+func appendInvokeFrame(buf []byte, inv *functions.Invocation, v2 bool) []byte {
 	buf = append(buf, 0, 0, 0, 0, frameInvoke)
 	start := len(buf)
 	id, _ := json.Marshal(inv.ID) // a string always marshals
@@ -85,7 +87,11 @@ func appendInvokeFrame(buf []byte, inv *functions.Invocation) []byte {
 	buf = strconv.AppendInt(buf, deadline, 10)
 	buf = appendRawField(buf, "event", inv.Event)
 	buf = appendRawField(buf, "cc", inv.ClientContext)
-	buf = appendRawField(buf, "v2", inv.V2Context)
+	var v2Context json.RawMessage
+	if v2 {
+		v2Context = inv.V2Data()
+	}
+	buf = appendRawField(buf, "v2", v2Context)
 	buf = append(buf, '}')
 	binary.BigEndian.PutUint32(buf[start-5:], uint32(len(buf)-start))
 	return buf

@@ -191,6 +191,7 @@ type instance struct {
 	stdout, stderr         *os.File
 	stdoutDone, stderrDone chan struct{}
 
+	v1        bool          // the function is a v1 handler (its 'R' frame said so): no v2 context
 	turn      chan struct{} // holds the right to invoke: one invocation at a time
 	abandoned atomic.Bool   // an invocation gave up midway: answers may be out of step
 	request   []byte        // the request frame, reused under turn
@@ -233,6 +234,7 @@ func (in *instance) ready(ctx context.Context, load []byte) error {
 	}
 	switch f.kind {
 	case frameReady: // "v1" or "v2"
+		in.v1 = string(f.data) == "v1"
 		return nil
 	case frameLoadError:
 		return functionError(f.data)
@@ -353,7 +355,7 @@ func (in *instance) invoke(ctx context.Context, inv *functions.Invocation) (resp
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	in.request = appendInvokeFrame(in.request[:0], inv)
+	in.request = appendInvokeFrame(in.request[:0], inv, !in.v1)
 	err = in.send(ctx, in.request)
 	if cap(in.request) > 1<<20 {
 		in.request = nil // keep no large event's buffer for the life of the worker

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/evanw/esbuild/pkg/api"
 
@@ -25,8 +26,10 @@ var shimScript string
 //go:embed cookies.js
 var cookiesScript string
 
-// workerScript is the worker: shim.js with cookies.js in it.
-var workerScript = []byte(WithCookies(shimScript))
+// workerScript is the worker: shim.js with cookies.js in it. It is made on first use,
+// not as every dev command starts (50 KB and half a millisecond of its start on the
+// machine of docs/performance.md).
+var workerScript = sync.OnceValue(func() []byte { return []byte(WithCookies(shimScript)) })
 
 // includeCookies is the line a script puts where cookies.js goes.
 const includeCookies = "// @include cookies.js"
@@ -93,7 +96,7 @@ func (r *Runtime) Build(ctx context.Context, fn *functions.Function) (functions.
 		return nil, fmt.Errorf("build %s: %w", fn.Name, err)
 	}
 	worker := filepath.Join(dir, workerFile)
-	if err := writeIfChanged(worker, workerScript); err != nil {
+	if err := writeIfChanged(worker, workerScript()); err != nil {
 		return nil, fmt.Errorf("build %s: %w", fn.Name, err)
 	}
 	files, err := sourceFiles(res.Metafile, workDir)

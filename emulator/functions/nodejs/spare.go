@@ -61,7 +61,7 @@ func (r *Runtime) Prewarm(fn *functions.Function, env []string) error {
 		return fmt.Errorf("prewarm: %w", err)
 	}
 	worker := filepath.Join(dir, workerFile)
-	if err := writeIfChanged(worker, workerScript); err != nil {
+	if err := writeIfChanged(worker, workerScript()); err != nil {
 		return fmt.Errorf("prewarm: %w", err)
 	}
 	in, err := r.spawn(node, workerArgs{worker: worker, bundle: "-", fn: fn}, functions.StartOptions{Env: env})

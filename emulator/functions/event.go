@@ -51,13 +51,15 @@ func NewEvent(er EventRequest) *Event {
 		path = orig // a site rule rewrote the request to the function
 		rawURL = (&url.URL{Path: path, RawQuery: r.URL.RawQuery}).RequestURI()
 	}
+	query := r.URL.Query()
+	headers := len(r.Header) + len(er.Extra) + 4 // and host, client-ip, x-nf-client-connection-ip, x-nf-request-id
 	e := &Event{
 		Path:                            path,
 		HTTPMethod:                      r.Method,
-		Headers:                         map[string]string{},
-		MultiValueHeaders:               map[string][]string{},
-		QueryStringParameters:           map[string]string{},
-		MultiValueQueryStringParameters: map[string][]string{},
+		Headers:                         make(map[string]string, headers),
+		MultiValueHeaders:               make(map[string][]string, headers),
+		QueryStringParameters:           make(map[string]string, len(query)),
+		MultiValueQueryStringParameters: query,
 		RawQuery:                        r.URL.RawQuery,
 		RawURL:                          strings.TrimRight(er.BaseURL, "/") + rawURL,
 	}
@@ -87,8 +89,7 @@ func NewEvent(er EventRequest) *Event {
 	for k, vs := range e.MultiValueHeaders {
 		e.Headers[k] = strings.Join(vs, ", ")
 	}
-	for k, vs := range r.URL.Query() {
-		e.MultiValueQueryStringParameters[k] = vs
+	for k, vs := range query {
 		e.QueryStringParameters[k] = strings.Join(vs, ", ")
 	}
 	if len(er.Body) > 0 {
@@ -131,7 +132,7 @@ func NewEventFromFields(f EventFields) (*Event, error) {
 // every call makes one and encoding/json spent most of its time on the maps (keys
 // sorted through reflection); a string that needs escaping goes to encoding/json.
 func (e *Event) JSON() json.RawMessage {
-	b := make([]byte, 0, 768+len(e.Body)+len(e.RawURL))
+	b := make([]byte, 0, e.sizeJSON())
 	b = append(b, `{"path":`...)
 	b = appendJSONString(b, e.Path)
 	b = append(b, `,"httpMethod":`...)
@@ -156,6 +157,19 @@ func (e *Event) JSON() json.RawMessage {
 	b = append(b, `,"rawQuery":`...)
 	b = appendJSONString(b, e.RawQuery)
 	return append(b, '}')
+}
+
+// sizeJSON is about the length of e's JSON when no string needs escaping, so that JSON
+// writes it into one allocation: the headers appear twice (headers, multiValueHeaders),
+// and so do the query's parameters.
+func (e *Event) sizeJSON() int {
+	n := 256 + len(e.Path) + len(e.HTTPMethod) + len(e.Body) + len(e.RawURL) + 3*len(e.RawQuery)
+	for k, vs := range e.MultiValueHeaders {
+		for _, v := range vs {
+			n += 2 * (len(k) + len(v) + 8)
+		}
+	}
+	return n
 }
 
 // appendJSONString appends s quoted: as it is when it is printable ASCII with no quote

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -202,6 +203,31 @@ func TestEventJSONIsEncodingJSONs(t *testing.T) {
 			IsBase64Encoded: rng.IntN(2) == 0, RawURL: str(), RawQuery: str()}
 		if got, want := string(e.JSON()), reference(e); got != want {
 			t.Fatalf("event %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
+
+// An event's JSON is written into the one buffer its size estimate asks for, as long as
+// no string needs escaping: a bare request, a browser's (many headers, a long cookie),
+// one with a query and a body.
+func TestEventJSONFitsItsEstimate(t *testing.T) {
+	browser := http.Header{}
+	for _, k := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Cache-Control", "Sec-Ch-Ua", "Sec-Fetch-Dest", "Sec-Fetch-Mode", "User-Agent"} {
+		browser.Set(k, strings.Repeat("v", 60))
+	}
+	browser.Set("Cookie", "nf_jwt="+strings.Repeat("c", 1200))
+	for _, f := range []EventFields{
+		{Target: "/.netlify/functions/hello"},
+		{Target: "/.netlify/functions/hello", Header: browser},
+		{Method: "POST", Target: "/.netlify/functions/hello?a=1&b=2&a=3&long=" + strings.Repeat("q", 300), Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"x":"` + strings.Repeat("b", 500) + `"}`)},
+	} {
+		f.Host, f.RemoteAddr, f.BaseURL, f.RequestID, f.Extra = "localhost:8888", "127.0.0.1:5555", "http://localhost:8888", "01234567-89ab-cdef-0123-456789abcdef", EdgeHeaders("local-site")
+		ev, err := NewEventFromFields(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, est := len(ev.JSON()), ev.sizeJSON(); got > est {
+			t.Errorf("%s %s: JSON of %d bytes, estimated %d: it grows its buffer", f.Method, f.Target, got, est)
 		}
 	}
 }

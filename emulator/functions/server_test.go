@@ -666,3 +666,43 @@ func TestIdleInstancesRetire(t *testing.T) {
 		t.Errorf("the warm instance was not used: %d starts", n)
 	}
 }
+
+// An invocation that has its instance outlives its caller but not dev: dev's end stops
+// it, and it sees its caller's values all along.
+func TestDevsEndStopsAnInvocationThatKeepsItsCallersValues(t *testing.T) {
+	type key struct{}
+	seen := make(chan any, 1)
+	stopped := make(chan error, 1)
+	rt := &fakeRuntime{handle: func(ctx context.Context, inv *Invocation) (*Response, error) {
+		seen <- ctx.Value(key{})
+		select {
+		case <-ctx.Done():
+			stopped <- ctx.Err()
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Second):
+			stopped <- nil
+			return ok(`"done"`)
+		}
+	}}
+	s, _ := newTestServerWith(t, rt, func(o *Options) { o.Timeout = 30 * time.Second }, "held.js")
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "the caller's"))
+	go s.InvokeHook(ctx, "held", http.Header{}, []byte(`{}`))
+	if v := <-seen; v != "the caller's" {
+		t.Fatalf("the invocation saw %v for the caller's key", v)
+	}
+	cancel() // the caller goes: the invocation goes on
+	select {
+	case err := <-stopped:
+		t.Fatalf("the invocation ended (%v) when its caller went", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	go s.Close()
+	select {
+	case err := <-stopped:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("dev's end left the invocation with %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("dev's end did not stop the invocation")
+	}
+}

@@ -545,10 +545,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("%d %s", missing.Status, strings.TrimSpace(strings.TrimPrefix(string(missing.Body), "Function not found: "))), time.Since(start))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxEventBody))
-	if err != nil {
-		writeAnswer(w, bodyErrorAnswer(err))
-		return
+	body := []byte{} // a request without a body (most GETs) costs no read and no buffer
+	if r.Body != nil && r.Body != http.NoBody {
+		var err error
+		if body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxEventBody)); err != nil {
+			writeAnswer(w, bodyErrorAnswer(err))
+			return
+		}
 	}
 	c, err := s.newCall(p, r, body, false, start)
 	if err != nil {

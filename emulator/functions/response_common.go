@@ -21,64 +21,39 @@ func parseCommonResult(raw []byte) (*LambdaResult, bool) {
 		return nil, false
 	}
 	var (
-		status            int
-		body              []byte
-		hasStatus         bool
-		hasBody, hasHead  bool
-		hasBase64, base64 bool
-		headers           [][2]string
+		status  int
+		body    []byte
+		base64  bool
+		headers [][2]string
+		seen    resultKey // each key once: encoding/json would keep the last
 	)
 	if !s.next('}') {
 		for {
-			key, ok := s.str()
-			if !ok || !s.next(':') {
+			name, ok := s.str()
+			key := resultKeyOf(name)
+			if !ok || key == 0 || seen&key != 0 || !s.next(':') {
 				return nil, false
 			}
-			switch string(key) {
-			case "statusCode":
-				if hasStatus {
-					return nil, false
-				}
-				hasStatus = true
-				if status, ok = s.status(); !ok {
-					return nil, false
-				}
-			case "body":
-				if hasBody {
-					return nil, false
-				}
-				hasBody = true
+			seen |= key
+			switch key {
+			case keyStatusCode:
+				status, ok = s.status()
+			case keyBody:
 				if !s.null() {
-					if body, ok = s.str(); !ok {
-						return nil, false
-					}
+					body, ok = s.str()
 					if body == nil {
 						body = []byte{}
 					}
 				}
-			case "headers":
-				if hasHead {
-					return nil, false
-				}
-				hasHead = true
+			case keyHeaders:
 				if !s.null() {
-					if headers, ok = s.headers(); !ok {
-						return nil, false
-					}
+					headers, ok = s.headers()
 				}
-			case "isBase64Encoded":
-				if hasBase64 {
-					return nil, false
-				}
-				hasBase64 = true
-				switch {
-				case s.word("true"):
-					base64 = true
-				case s.word("false"), s.null():
-				default:
-					return nil, false
-				}
-			default:
+			case keyIsBase64Encoded:
+				base64 = s.word("true")
+				ok = base64 || s.word("false") || s.null()
+			}
+			if !ok {
 				return nil, false
 			}
 			if s.next('}') {
@@ -89,7 +64,7 @@ func parseCommonResult(raw []byte) (*LambdaResult, bool) {
 			}
 		}
 	}
-	if !hasStatus || !s.end() {
+	if seen&keyStatusCode == 0 || !s.end() {
 		return nil, false
 	}
 	res := &LambdaResult{StatusCode: status, Headers: http.Header{}, Body: body, IsBase64Encoded: base64}
@@ -118,6 +93,31 @@ func parseCommonResult(raw []byte) (*LambdaResult, bool) {
 		res.Headers.Set(h[0], h[1])
 	}
 	return res, true
+}
+
+// resultKey is one of the keys parseCommonResult reads, as a bit.
+type resultKey uint8
+
+const (
+	keyStatusCode resultKey = 1 << iota
+	keyBody
+	keyHeaders
+	keyIsBase64Encoded
+)
+
+// resultKeyOf is name's bit, or 0 for a key parseCommonResult leaves to encoding/json.
+func resultKeyOf(name []byte) resultKey {
+	switch string(name) {
+	case "statusCode":
+		return keyStatusCode
+	case "body":
+		return keyBody
+	case "headers":
+		return keyHeaders
+	case "isBase64Encoded":
+		return keyIsBase64Encoded
+	}
+	return 0
 }
 
 func decodeBase64(b []byte) ([]byte, error) {

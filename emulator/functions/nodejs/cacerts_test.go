@@ -208,12 +208,10 @@ func fetchTLS(t *testing.T, in functions.Instance, u, more string) tlsResult {
 	return got
 }
 
-// A worker of Node before 22 starts without NODE_EXTRA_CA_CERTS once dev knows node's
-// roots (node would build its whole root store while starting), and trusts the
-// narrowed file's certificates afterwards wherever node would: https.get and fetch
-// reach the server the test's CA signed, an explicit ca replaces them as it replaces
-// node's roots, and the function sees NODE_EXTRA_CA_CERTS and not dev's own variable.
-func TestWorkersOfNodeBefore22TrustTheCertificatesAfterTheirStart(t *testing.T) {
+// lateCARuntime is a test runtime whose node reads NODE_EXTRA_CA_CERTS as it starts, so
+// that dev gives its workers the file after their start; the test is skipped otherwise.
+func lateCARuntime(t *testing.T) *Runtime {
+	t.Helper()
 	rt := testRuntime(t)
 	node, err := rt.findNode()
 	if err != nil {
@@ -222,6 +220,16 @@ func TestWorkersOfNodeBefore22TrustTheCertificatesAfterTheirStart(t *testing.T) 
 	if !readsCAsAtStart(node.major) {
 		t.Skipf("node %s builds its root store only when a connection needs it: its workers get NODE_EXTRA_CA_CERTS as it is", node.version)
 	}
+	return rt
+}
+
+// A worker of Node before 22 starts without NODE_EXTRA_CA_CERTS once dev knows node's
+// roots (node would build its whole root store while starting), and trusts the
+// narrowed file's certificates afterwards wherever node would: https.get and fetch
+// reach the server the test's CA signed, an explicit ca replaces them as it replaces
+// node's roots, and the function sees NODE_EXTRA_CA_CERTS and not dev's own variable.
+func TestWorkersOfNodeBefore22TrustTheCertificatesAfterTheirStart(t *testing.T) {
+	rt := lateCARuntime(t)
 	srv, caPEM, nodeRoots := serverOfANewCA(t, rt)
 	withCA := filepath.Join(t.TempDir(), "with-ca.pem")
 	os.WriteFile(withCA, []byte(nodeRoots+"\n"+string(caPEM)), 0o644)
@@ -239,7 +247,7 @@ func TestWorkersOfNodeBefore22TrustTheCertificatesAfterTheirStart(t *testing.T) 
 	}
 	started := strings.Split(string(environ), "\x00")
 	if slices.ContainsFunc(started, func(kv string) bool { return strings.HasPrefix(kv, extraCAVar+"=") }) {
-		t.Errorf("node %s started with NODE_EXTRA_CA_CERTS set: it builds its root store while starting", node.version)
+		t.Errorf("node %s started with NODE_EXTRA_CA_CERTS set: it builds its root store while starting", rt.NodeVersion())
 	}
 	i := slices.IndexFunc(started, func(kv string) bool { return strings.HasPrefix(kv, lateCAVar+"=") })
 	if i < 0 {
@@ -269,14 +277,7 @@ func TestWorkersOfNodeBefore22TrustTheCertificatesAfterTheirStart(t *testing.T) 
 // A worker given a file late that is gone by then says so as node does, and trusts
 // only node's roots.
 func TestAFileGivenLateThatIsGoneIsIgnoredWithNodesWarning(t *testing.T) {
-	rt := testRuntime(t)
-	node, err := rt.findNode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !readsCAsAtStart(node.major) {
-		t.Skipf("node %s: its workers get NODE_EXTRA_CA_CERTS as it is", node.version)
-	}
+	rt := lateCARuntime(t)
 	srv, _, _ := serverOfANewCA(t, rt)
 	a := build(t, rt, "fetchtls")
 	gone := filepath.Join(t.TempDir(), "gone.pem")

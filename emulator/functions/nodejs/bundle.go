@@ -51,6 +51,7 @@ type Artifact struct {
 	worker   string
 	files    []string
 	warnings []string
+	threads  bool // the bundle imports worker_threads: its workers get their certificates as they start
 }
 
 var _ functions.Artifact = (*Artifact)(nil)
@@ -109,6 +110,7 @@ func (r *Runtime) Build(ctx context.Context, fn *functions.Function) (functions.
 		worker:   worker,
 		files:    files,
 		warnings: messageLines(res.Warnings, "warning: "),
+		threads:  importsWorkerThreads(res.Metafile),
 	}, nil
 }
 
@@ -199,6 +201,30 @@ func sourceFiles(metafile, workDir string) ([]string, error) {
 	}
 	slices.Sort(files)
 	return files, nil
+}
+
+// importsWorkerThreads reports whether a bundle's sources import node's worker_threads
+// (or whether its metafile cannot tell): a thread has its own tls module, which the
+// worker script does not reach when it trusts a certificate file late (cacerts.go).
+func importsWorkerThreads(metafile string) bool {
+	var meta struct {
+		Inputs map[string]struct {
+			Imports []struct {
+				Path string `json:"path"`
+			} `json:"imports"`
+		} `json:"inputs"`
+	}
+	if json.Unmarshal([]byte(metafile), &meta) != nil {
+		return true
+	}
+	for _, in := range meta.Inputs {
+		for _, im := range in.Imports {
+			if im.Path == "worker_threads" || im.Path == "node:worker_threads" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // inNamespace reports whether a metafile input is "namespace:path" rather than a file,

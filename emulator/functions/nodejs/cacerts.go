@@ -90,7 +90,7 @@ type caAnswer struct {
 // worker's start a few stats and the read of the file (about 0.2 ms for a system
 // bundle); the work itself is done in the background, and until it is done the
 // variable is left.
-func (c *extraCAs) workerEnv(node nodeInfo, dir, siteDir string, args, env []string) []string {
+func (c *extraCAs) workerEnv(node nodeInfo, late bool, dir, siteDir string, args, env []string) []string {
 	i := slices.IndexFunc(env, func(kv string) bool { return strings.HasPrefix(kv, extraCAVar+"=") })
 	if i < 0 {
 		return env
@@ -137,7 +137,7 @@ func (c *extraCAs) workerEnv(node nodeInfo, dir, siteDir string, args, env []str
 	switch {
 	case ans.drop:
 		return slices.Delete(out, i, i+1)
-	case ans.value != "" && readsCAsAtStart(node.major):
+	case ans.value != "" && late && readsCAsAtStart(node.major):
 		out[i] = lateCAVar + "=" + ans.value
 	case ans.value != "":
 		out[i] = extraCAVar + "=" + ans.value
@@ -154,7 +154,9 @@ func (c *extraCAs) workerEnv(node nodeInfo, dir, siteDir string, args, env []str
 // the file's certificates wherever node would use its roots, in tls.createSecureContext
 // when no ca is given, before the function's module loads (shim.js, trustLate). A node
 // whose version is not known yet (a spare booted before any run asked it) gets the
-// variable as it is.
+// variable as it is, and so does a function whose bundle imports worker_threads (not
+// late): node's root store is the process's, and a thread's tls is its own module,
+// which the worker script does not reach.
 const lateCAVar = "DEV_LATE_EXTRA_CA_CERTS"
 
 // readsCAsAtStart reports whether node of major version reads NODE_EXTRA_CA_CERTS, and

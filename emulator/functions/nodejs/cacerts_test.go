@@ -274,6 +274,41 @@ func TestWorkersOfNodeBefore22TrustTheCertificatesAfterTheirStart(t *testing.T) 
 	}
 }
 
+// A function that imports worker_threads gets NODE_EXTRA_CA_CERTS as it starts, not
+// late: node's root store is the process's, and a thread has its own tls module, which
+// the worker script does not reach. A spare booted for a late file is not used for it.
+func TestAFunctionWithThreadsGetsTheCertificatesAtItsStart(t *testing.T) {
+	rt := lateCARuntime(t)
+	srv, caPEM, nodeRoots := serverOfANewCA(t, rt)
+	withCA := filepath.Join(t.TempDir(), "with-ca.pem")
+	os.WriteFile(withCA, []byte(nodeRoots+"\n"+string(caPEM)), 0o644)
+	a := build(t, rt, "fetchtlsthread")
+	if !a.threads {
+		t.Fatal("the build did not see the function's import of worker_threads")
+	}
+	first := startWithCAs(t, rt, a, withCA) // before dev knows node's roots
+	first.Close()
+	caCerts.wait()
+
+	// A spare of the same environment, booted for any function: given the file late.
+	if err := rt.Prewarm(a.fn, append([]string{"NODE_EXTRA_CA_CERTS=" + withCA}, testEnv...)); err != nil {
+		t.Fatal(err)
+	}
+	in := startWithCAs(t, rt, a, withCA)
+	defer in.Close()
+	environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", in.(*instance).cmd.Process.Pid))
+	if err != nil {
+		t.Skipf("the worker's starting environment cannot be read here (%v)", err)
+	}
+	if strings.Contains(string(environ), lateCAVar+"=") || !strings.Contains(string(environ), extraCAVar+"=") {
+		t.Errorf("the worker of a function with threads started with %q, want NODE_EXTRA_CA_CERTS and not %s", environ, lateCAVar)
+	}
+	got := fetchTLS(t, in, srv.URL, "")
+	if got.Result != "204" {
+		t.Errorf("a thread of the function fetched %s, want 204 through the file's certificates", got.Result)
+	}
+}
+
 // A worker given a file late that is gone by then says so as node does, and trusts
 // only node's roots.
 func TestAFileGivenLateThatIsGoneIsIgnoredWithNodesWarning(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/identity-dev/dev/emulator/functions"
@@ -25,6 +26,7 @@ type spare struct {
 	node  string
 	env   []string
 	dir   string
+	late  bool // given its certificates after its start: not for a function with threads
 	timer *time.Timer
 }
 
@@ -68,7 +70,8 @@ func (r *Runtime) Prewarm(fn *functions.Function, env []string) error {
 	if err != nil {
 		return fmt.Errorf("prewarm: %w", err)
 	}
-	sp := &spare{in: in, node: node.path, env: env, dir: fn.SiteDir}
+	late := slices.ContainsFunc(in.cmd.Env, func(kv string) bool { return strings.HasPrefix(kv, lateCAVar+"=") })
+	sp := &spare{in: in, node: node.path, env: env, dir: fn.SiteDir, late: late}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.spare != nil || r.spareGen != gen {
@@ -122,7 +125,7 @@ func (r *Runtime) takeSpare(node string, art *Artifact, opts functions.StartOpti
 		alive = false
 	default:
 	}
-	if !alive || sp.node != node || sp.dir != art.fn.SiteDir || !slices.Equal(sp.env, opts.Env) {
+	if !alive || sp.node != node || sp.dir != art.fn.SiteDir || !slices.Equal(sp.env, opts.Env) || sp.late && art.threads {
 		go sp.in.Close()
 		return nil
 	}

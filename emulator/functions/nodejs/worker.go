@@ -62,7 +62,7 @@ func (r *Runtime) Start(ctx context.Context, a functions.Artifact, opts function
 		}
 		return in, nil
 	}
-	in, err := r.spawn(node, workerArgs{worker: art.worker, bundle: art.bundle, fn: art.fn}, opts)
+	in, err := r.spawn(node, workerArgs{worker: art.worker, bundle: art.bundle, fn: art.fn, earlyCAs: art.threads}, opts)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", art.fn.Name, err)
 	}
@@ -84,9 +84,11 @@ func (r *Runtime) startError(ctx context.Context, art *Artifact, err error) erro
 }
 
 // workerArgs say what a worker runs: a function's bundle, or ("-") none yet for a spare.
+// earlyCAs keeps NODE_EXTRA_CA_CERTS for node's own start (a function with threads).
 type workerArgs struct {
 	worker, bundle string
 	fn             *functions.Function
+	earlyCAs       bool
 }
 
 // functionMemoryMB is the memory Netlify gives a function.
@@ -109,7 +111,7 @@ func (r *Runtime) spawn(node nodeInfo, w workerArgs, opts functions.StartOptions
 	args := append(append([]string{"--enable-source-maps"}, lambdaNodeFlags...), r.opts.ExtraNodeArgs...)
 	cmd := exec.Command(node.path)
 	cmd.Dir = w.fn.SiteDir
-	cmd.Env = caCerts.workerEnv(node, r.caDir(w.fn), w.fn.SiteDir, args, opts.Env)
+	cmd.Env = caCerts.workerEnv(node, !w.earlyCAs, r.caDir(w.fn), w.fn.SiteDir, args, opts.Env)
 	if cmd.Env == nil {
 		cmd.Env = []string{} // nil would mean dev's own environment
 	}

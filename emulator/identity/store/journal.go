@@ -40,6 +40,7 @@ func (s *SQLite) AddEntries(ctx context.Context, es []*journal.Entry) error {
 			return fmt.Errorf("count journal entries: %w", err)
 		}
 		args := make([]any, 0, journalColumns*min(len(es), journalRowsPerInsert[0]))
+		var buf []byte // each entry's JSON, in turn
 		for rest := es; len(rest) > 0; {
 			rows := journalRowsPerInsert[len(journalRowsPerInsert)-1]
 			for _, n := range journalRowsPerInsert {
@@ -50,13 +51,13 @@ func (s *SQLite) AddEntries(ctx context.Context, es []*journal.Entry) error {
 			}
 			args = args[:0]
 			for _, e := range rest[:rows] {
-				b, err := json.Marshal(e)
-				if err != nil {
+				var err error
+				if buf, err = e.AppendJSON(buf[:0]); err != nil {
 					return fmt.Errorf("encode journal entry: %w", err)
 				}
 				args = append(args, e.ID, string(e.Kind), e.Function, e.UserID,
-					strings.ToLower(e.UserEmail), string(b), e.CreatedAt.UnixMilli(), len(b))
-				entries, bytes = entries+1, bytes+int64(len(b))
+					strings.ToLower(e.UserEmail), string(buf), e.CreatedAt.UnixMilli(), len(buf))
+				entries, bytes = entries+1, bytes+int64(len(buf))
 			}
 			if _, err := x.exec(qInsertJournalRows[rows], args...); err != nil {
 				return fmt.Errorf("write journal entry: %w", err)

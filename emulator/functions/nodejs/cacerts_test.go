@@ -223,6 +223,18 @@ func lateCARuntime(t *testing.T) *Runtime {
 	return rt
 }
 
+// rootsLearned writes a file of node's roots and caPEM, starts a worker of a with it
+// (which gets it whole: dev does not know node's roots yet) and waits until dev has
+// narrowed it; it returns the file's path.
+func rootsLearned(t *testing.T, rt *Runtime, a *Artifact, nodeRoots string, caPEM []byte) string {
+	t.Helper()
+	withCA := filepath.Join(t.TempDir(), "with-ca.pem")
+	os.WriteFile(withCA, []byte(nodeRoots+"\n"+string(caPEM)), 0o644)
+	startWithCAs(t, rt, a, withCA).Close()
+	caCerts.wait()
+	return withCA
+}
+
 // A worker of Node before 22 starts without NODE_EXTRA_CA_CERTS once dev knows node's
 // roots (node would build its whole root store while starting), and trusts the
 // narrowed file's certificates afterwards wherever node would: https.get and fetch
@@ -231,13 +243,8 @@ func lateCARuntime(t *testing.T) *Runtime {
 func TestWorkersOfNodeBefore22TrustTheCertificatesAfterTheirStart(t *testing.T) {
 	rt := lateCARuntime(t)
 	srv, caPEM, nodeRoots := serverOfANewCA(t, rt)
-	withCA := filepath.Join(t.TempDir(), "with-ca.pem")
-	os.WriteFile(withCA, []byte(nodeRoots+"\n"+string(caPEM)), 0o644)
 	a := build(t, rt, "fetchtls")
-
-	first := startWithCAs(t, rt, a, withCA) // before dev knows node's roots
-	first.Close()
-	caCerts.wait()
+	withCA := rootsLearned(t, rt, a, nodeRoots, caPEM)
 
 	in := startWithCAs(t, rt, a, withCA)
 	defer in.Close()
@@ -280,15 +287,11 @@ func TestWorkersOfNodeBefore22TrustTheCertificatesAfterTheirStart(t *testing.T) 
 func TestAFunctionWithThreadsGetsTheCertificatesAtItsStart(t *testing.T) {
 	rt := lateCARuntime(t)
 	srv, caPEM, nodeRoots := serverOfANewCA(t, rt)
-	withCA := filepath.Join(t.TempDir(), "with-ca.pem")
-	os.WriteFile(withCA, []byte(nodeRoots+"\n"+string(caPEM)), 0o644)
 	a := build(t, rt, "fetchtlsthread")
 	if !a.threads {
 		t.Fatal("the build did not see the function's import of worker_threads")
 	}
-	first := startWithCAs(t, rt, a, withCA) // before dev knows node's roots
-	first.Close()
-	caCerts.wait()
+	withCA := rootsLearned(t, rt, a, nodeRoots, caPEM)
 
 	// A spare of the same environment, booted for any function: given the file late.
 	if err := rt.Prewarm(a.fn, append([]string{"NODE_EXTRA_CA_CERTS=" + withCA}, testEnv...)); err != nil {

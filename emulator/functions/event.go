@@ -1,7 +1,6 @@
 package functions
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -12,6 +11,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/identity-dev/dev/internal/jsonout"
 )
 
 // MaxEventBody is production's limit on a synchronous function's request body.
@@ -172,54 +173,15 @@ func (e *Event) sizeJSON() int {
 	return n
 }
 
-// appendJSONString appends s quoted: as it is when it is printable ASCII with no quote
-// or backslash, else as encoding/json (without HTML escaping) writes it.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			_ = enc.Encode(s) // a string cannot fail
-			return append(b, bytes.TrimRight(buf.Bytes(), "\n")...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
+// The event's JSON is written without HTML escaping ("&" stays "&", as a JS runtime
+// writes it), by internal/jsonout, which writes what encoding/json writes.
 
-// appendJSONMap appends m as encoding/json does: null when nil, keys sorted, each
-// value by value.
+func appendJSONString(b []byte, s string) []byte { return jsonout.String(b, s, false) }
+
+func appendJSONStrings(b []byte, vs []string) []byte { return jsonout.Strings(b, vs, false) }
+
 func appendJSONMap[V any](b []byte, m map[string]V, value func([]byte, V) []byte) []byte {
-	if m == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '{')
-	for i, k := range sortedKeys(m) {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		b = value(b, m[k])
-	}
-	return append(b, '}')
-}
-
-// appendJSONStrings appends vs as encoding/json does: null when nil.
-func appendJSONStrings(b []byte, vs []string) []byte {
-	if vs == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, v := range vs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, v)
-	}
-	return append(b, ']')
+	return jsonout.Map(b, m, false, value)
 }
 
 // isTextType is Netlify's rule for which bodies reach a function as text.

@@ -123,15 +123,3 @@ func randomEntry(r *rand.Rand) *Entry {
 	}
 	return e
 }
-
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", "<a href=\"x\">&</a>", "\x00\x1f\x7f", "\xff\xfe", "\u2028\u2029", "é☃🎉", "\xe2\x80"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want, _ := json.Marshal(s)
-		if got := appendString(nil, s); !bytes.Equal(got, want) {
-			t.Fatalf("appendString(%q) = %s, json.Marshal gives %s", s, got, want)
-		}
-	})
-}

@@ -100,7 +100,7 @@ func (r *Runtime) Build(ctx context.Context, fn *functions.Function) (functions.
 	if err := writeIfChanged(worker, workerScript()); err != nil {
 		return nil, fmt.Errorf("build %s: %w", fn.Name, err)
 	}
-	files, err := sourceFiles(res.Metafile, workDir)
+	files, threads, err := readMetafile(res.Metafile, workDir)
 	if err != nil {
 		return nil, fmt.Errorf("build %s: %w", fn.Name, err)
 	}
@@ -110,7 +110,7 @@ func (r *Runtime) Build(ctx context.Context, fn *functions.Function) (functions.
 		worker:   worker,
 		files:    files,
 		warnings: messageLines(res.Warnings, "warning: "),
-		threads:  importsWorkerThreads(res.Metafile),
+		threads:  threads,
 	}, nil
 }
 
@@ -177,16 +177,26 @@ func locatedLine(loc *api.Location, text string) string {
 	return fmt.Sprintf("%s:%d:%d: %s", loc.File, loc.Line, loc.Column+1, text)
 }
 
-// sourceFiles lists the metafile's inputs that are files outside node_modules.
-func sourceFiles(metafile, workDir string) ([]string, error) {
+// readMetafile lists the metafile's inputs that are files outside node_modules, and
+// says whether any input imports node's worker_threads: a thread has its own tls module,
+// which the worker script does not reach when it trusts a certificate file late
+// (cacerts.go).
+func readMetafile(metafile, workDir string) (files []string, threads bool, err error) {
 	var meta struct {
-		Inputs map[string]json.RawMessage `json:"inputs"`
+		Inputs map[string]struct {
+			Imports []struct {
+				Path string `json:"path"`
+			} `json:"imports"`
+		} `json:"inputs"`
 	}
 	if err := json.Unmarshal([]byte(metafile), &meta); err != nil {
-		return nil, fmt.Errorf("read esbuild metafile: %w", err)
+		return nil, false, fmt.Errorf("read esbuild metafile: %w", err)
 	}
-	files := make([]string, 0, len(meta.Inputs))
-	for input := range meta.Inputs {
+	files = make([]string, 0, len(meta.Inputs))
+	for input, in := range meta.Inputs {
+		for _, im := range in.Imports {
+			threads = threads || im.Path == "worker_threads" || im.Path == "node:worker_threads"
+		}
 		if inNamespace(input) {
 			continue
 		}
@@ -200,31 +210,7 @@ func sourceFiles(metafile, workDir string) ([]string, error) {
 		files = append(files, path)
 	}
 	slices.Sort(files)
-	return files, nil
-}
-
-// importsWorkerThreads reports whether a bundle's sources import node's worker_threads
-// (or whether its metafile cannot tell): a thread has its own tls module, which the
-// worker script does not reach when it trusts a certificate file late (cacerts.go).
-func importsWorkerThreads(metafile string) bool {
-	var meta struct {
-		Inputs map[string]struct {
-			Imports []struct {
-				Path string `json:"path"`
-			} `json:"imports"`
-		} `json:"inputs"`
-	}
-	if json.Unmarshal([]byte(metafile), &meta) != nil {
-		return true
-	}
-	for _, in := range meta.Inputs {
-		for _, im := range in.Imports {
-			if im.Path == "worker_threads" || im.Path == "node:worker_threads" {
-				return true
-			}
-		}
-	}
-	return false
+	return files, threads, nil
 }
 
 // inNamespace reports whether a metafile input is "namespace:path" rather than a file,

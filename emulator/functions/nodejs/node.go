@@ -39,11 +39,7 @@ func findNode(name, keep string) (nodeInfo, error) {
 	}
 	versionsMu.Lock()
 	defer versionsMu.Unlock()
-	if info, ok := versions[path]; ok {
-		return info, nil
-	}
-	if info, ok := keptVersion(path, keep); ok {
-		versions[path] = info
+	if info, ok := knownLocked(path, keep); ok {
 		return info, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -124,18 +120,18 @@ func versionFile(path, keep string) (string, bool) {
 	return filepath.Join(keep, "version-"+hex.EncodeToString(id[:12])), true
 }
 
-// cachedNode is the node (name, or "node" on PATH) as far as this run or a kept
-// version knows it, without running it; ok is false when neither knows.
-func cachedNode(name, keep string) (nodeInfo, bool) {
-	if name == "" {
-		name = "node"
-	}
-	path, err := exec.LookPath(name)
-	if err != nil {
-		return nodeInfo{}, false
-	}
+// knownNode is the node at path (its version 0 when unknown) as far as this run or a
+// kept version knows it, without running it.
+func knownNode(path, keep string) nodeInfo {
 	versionsMu.Lock()
 	defer versionsMu.Unlock()
+	info, _ := knownLocked(path, keep)
+	info.path = path
+	return info
+}
+
+// knownLocked is knownNode's answer, and whether there was one; versionsMu is held.
+func knownLocked(path, keep string) (nodeInfo, bool) {
 	if info, ok := versions[path]; ok {
 		return info, true
 	}

@@ -39,8 +39,8 @@ func TestNodeVersionIsKeptFromOneRunToTheNext(t *testing.T) {
 	keep := t.TempDir()
 
 	forget()
-	if _, ok := cachedNode("node", keep); ok {
-		t.Fatal("cachedNode knew a node before anything asked it")
+	if got := knownNode(path, keep); got.major != 0 {
+		t.Fatalf("knownNode knew %+v before anything asked node", got)
 	}
 	asked, err := findNode("node", keep)
 	if err != nil {
@@ -62,8 +62,8 @@ func TestNodeVersionIsKeptFromOneRunToTheNext(t *testing.T) {
 		t.Fatalf("findNode = %+v, %v; want the kept 99.1.2 for %s", got, err, path)
 	}
 	forget()
-	if got, ok := cachedNode("node", keep); !ok || got.version != "99.1.2" {
-		t.Fatalf("cachedNode = %+v, %v; want the kept 99.1.2", got, ok)
+	if got := knownNode(path, keep); got.version != "99.1.2" || got.path != path {
+		t.Fatalf("knownNode = %+v; want the kept 99.1.2 for %s", got, path)
 	}
 
 	for _, c := range []struct {

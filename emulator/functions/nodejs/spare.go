@@ -39,18 +39,15 @@ func (r *Runtime) Prewarm(fn *functions.Function, env []string) error {
 	// Not findNode: node --version would hold up the spare's own start, and Start
 	// checks the version before it uses a spare. A version known already (kept from an
 	// earlier run) lets the spare's certificates wait (cacerts.go).
-	node, known := cachedNode(r.opts.Node, r.keepDir())
-	if !known {
-		name := r.opts.Node
-		if name == "" {
-			name = "node"
-		}
-		path, err := exec.LookPath(name)
-		if err != nil {
-			return nil // Start says what to install
-		}
-		node = nodeInfo{path: path}
+	name := r.opts.Node
+	if name == "" {
+		name = "node"
 	}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return nil // Start says what to install
+	}
+	node := knownNode(path, r.keepDir())
 	r.mu.Lock()
 	gen := r.spareGen
 	busy := r.spare != nil

@@ -131,7 +131,7 @@ func NewEventFromFields(f EventFields) (*Event, error) {
 // JSON is the event's bytes: what encoding/json writes for it without HTML escaping
 // ("&" stays "&", as a JS runtime writes it). It is written here, field by field, as
 // every call makes one and encoding/json spent most of its time on the maps (keys
-// sorted through reflection); a string that needs escaping goes to encoding/json.
+// sorted through reflection), with internal/jsonout.
 func (e *Event) JSON() json.RawMessage {
 	b := make([]byte, 0, e.sizeJSON())
 	b = append(b, `{"path":`...)

@@ -3,7 +3,10 @@ package nodejs
 import (
 	"encoding/json"
 	"io"
+	"os/exec"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/identity-dev/dev/emulator/functions"
@@ -108,10 +111,59 @@ func TestNetlifyGlobals(t *testing.T) {
 
 // A function runs under the options Lambda's Node bootstrap gives it: global.gc exists,
 // HTTP headers up to 80 KiB are read, and the heap stops near the function's 1024 MB
-// (the old generation at 922 MB), where node's own default here is several GB.
+// (the old generation at 922 MB), where node's own default here is several GB. And
+// once node has started, V8's flags are its defaults again, so that node's built-in
+// modules load from its code cache: the tag of the cache V8 accepts is plain node's.
 func TestLambdasNodeOptions(t *testing.T) {
-	in := start(t, testRuntime(t), "limits")
-	resp, err := invoke(t, in, &functions.Invocation{ID: "limits", Event: event("GET", "/.netlify/functions/limits", "", "", nil)})
+	rt := testRuntime(t)
+	for _, spare := range []bool{false, true} {
+		sparePid := 0
+		if spare {
+			sparePid = prewarm(t, rt, testEnv)
+		}
+		in := start(t, rt, "limits")
+		if pid := in.(*instance).cmd.Process.Pid; (pid == sparePid) != spare {
+			t.Fatalf("the worker (%d) was the spare (%d): %v, want %v", pid, sparePid, !spare, spare)
+		}
+		got := nodeLimits(t, in, "limits")
+		if got.GC != "function" || got.MaxHeaderSize != 81920 || got.HeapLimitMB < 922 || got.HeapLimitMB >= 1024 {
+			t.Errorf("spare %v: got %+v, want global.gc a function, 81920 header bytes and a heap limit from 922 to 1024 MB", spare, got)
+		}
+		if want := plainNodeCodeCacheTag(t); got.CodeCacheTag != want || got.V8Defaults != nil {
+			t.Errorf("spare %v: the function's code cache tag is %d and it sees %s=%v, want plain node's tag %d and no such variable",
+				spare, got.CodeCacheTag, v8DefaultsVar, deref(got.V8Defaults), want)
+		}
+		in.Close()
+	}
+}
+
+// A function that starts worker threads keeps Lambda's V8 options, for its threads
+// read them as they start: a thread has global.gc and the function's heap limit too.
+// A spare, which has set them back, is not used for it.
+func TestAFunctionWithThreadsKeepsLambdasV8Options(t *testing.T) {
+	rt := testRuntime(t)
+	sparePid := prewarm(t, rt, testEnv)
+	in := start(t, rt, "threadlimits")
+	if in.(*instance).cmd.Process.Pid == sparePid {
+		t.Error("a function with threads was given the spare")
+	}
+	got := nodeLimits(t, in, "threadlimits")
+	if got.GC != "function" || got.HeapLimitMB < 922 || got.HeapLimitMB >= 1024 {
+		t.Errorf("the function's thread has %+v, want global.gc a function and a heap limit from 922 to 1024 MB", got)
+	}
+}
+
+type limits struct {
+	GC            string
+	MaxHeaderSize int
+	HeapLimitMB   int
+	CodeCacheTag  uint32
+	V8Defaults    *string
+}
+
+func nodeLimits(t *testing.T, in functions.Instance, name string) limits {
+	t.Helper()
+	resp, err := invoke(t, in, &functions.Invocation{ID: name, Event: event("GET", "/.netlify/functions/"+name, "", "", nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,17 +171,27 @@ func TestLambdasNodeOptions(t *testing.T) {
 	if err := json.Unmarshal(resp.Lambda, &res); err != nil {
 		t.Fatalf("%s: %v", resp.Lambda, err)
 	}
-	var got struct {
-		GC            string
-		MaxHeaderSize int
-		HeapLimitMB   int
-	}
+	var got limits
 	if err := json.Unmarshal([]byte(res.Body), &got); err != nil {
 		t.Fatalf("%s: %v", res.Body, err)
 	}
-	if got.GC != "function" || got.MaxHeaderSize != 81920 || got.HeapLimitMB < 922 || got.HeapLimitMB >= 1024 {
-		t.Errorf("got %+v, want global.gc a function, 81920 header bytes and a heap limit from 922 to 1024 MB", got)
+	return got
+}
+
+// plainNodeCodeCacheTag is the code cache tag of node started with no options.
+func plainNodeCodeCacheTag(t *testing.T) uint32 {
+	t.Helper()
+	cmd := exec.Command("node", "-p", "require('node:v8').cachedDataVersionTag()")
+	cmd.Env = testEnv
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node -p: %v", err)
 	}
+	tag, err := strconv.ParseUint(strings.TrimSpace(string(out)), 10, 32)
+	if err != nil {
+		t.Fatalf("node -p printed %q: %v", out, err)
+	}
+	return uint32(tag)
 }
 
 // The v2 context is built only for a v2 function's worker, once per invocation: a v1

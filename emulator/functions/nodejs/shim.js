@@ -25,6 +25,36 @@
 // One invocation at a time: a request that arrives early waits for the one before to finish.
 'use strict';
 
+// ---- V8's defaults back ----------------------------------------------------------------
+
+// dev starts node with Lambda's V8 options (--expose-gc, --max-old-space-size), which
+// have done their work once V8 has started: the heap's limit is set and global.gc made.
+// V8 rejects the code cache compiled into node while any flag differs from its default,
+// so the worker sets them back before it loads a module (worker.go, v8DefaultsVar) and
+// node's built-in modules, the worker's and the function's, load from that cache.
+// process.binding('v8') is the way that loads nothing: require('node:v8') would compile
+// node's streams first. Its deprecation warning is the worker's, not the function's.
+function restoreV8Defaults() {
+  const flags = process.env.DEV_V8_DEFAULTS;
+  if (flags === undefined) return;
+  delete process.env.DEV_V8_DEFAULTS;
+  const quiet = Object.getOwnPropertyDescriptor(process, 'noDeprecation');
+  let binding;
+  try {
+    process.noDeprecation = true;
+    binding = process.binding('v8');
+  } catch {
+    return; // a node without it only starts slower
+  } finally {
+    if (quiet) Object.defineProperty(process, 'noDeprecation', quiet);
+    else delete process.noDeprecation;
+  }
+  if (typeof binding?.setFlagsFromString !== 'function') return;
+  for (const flag of flags.split(' ')) binding.setFlagsFromString(flag);
+}
+
+restoreV8Defaults();
+
 const fs = require('node:fs');
 const net = require('node:net');
 

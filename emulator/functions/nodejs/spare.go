@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/identity-dev/dev/emulator/functions"
@@ -26,7 +25,6 @@ type spare struct {
 	node  string
 	env   []string
 	dir   string
-	late  bool // given its certificates after its start: not for a function with threads
 	timer *time.Timer
 }
 
@@ -67,8 +65,7 @@ func (r *Runtime) Prewarm(fn *functions.Function, env []string) error {
 	if err != nil {
 		return fmt.Errorf("prewarm: %w", err)
 	}
-	late := slices.ContainsFunc(in.cmd.Env, func(kv string) bool { return strings.HasPrefix(kv, lateCAVar+"=") })
-	sp := &spare{in: in, node: node.path, env: env, dir: fn.SiteDir, late: late}
+	sp := &spare{in: in, node: node.path, env: env, dir: fn.SiteDir}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.spare != nil || r.spareGen != gen {
@@ -106,7 +103,8 @@ func (r *Runtime) dropSpare(sp *spare) {
 }
 
 // takeSpare hands out the spare worker for art when one waits with the node, the
-// environment and the folder the function needs, and is still alive.
+// environment and the folder the function needs, and is still alive. A function with
+// threads never gets it: a spare starts as a worker without threads does (workerArgs).
 func (r *Runtime) takeSpare(node string, art *Artifact, opts functions.StartOptions) *instance {
 	r.mu.Lock()
 	sp := r.spare
@@ -122,7 +120,7 @@ func (r *Runtime) takeSpare(node string, art *Artifact, opts functions.StartOpti
 		alive = false
 	default:
 	}
-	if !alive || sp.node != node || sp.dir != art.fn.SiteDir || !slices.Equal(sp.env, opts.Env) || sp.late && art.threads {
+	if !alive || sp.node != node || sp.dir != art.fn.SiteDir || !slices.Equal(sp.env, opts.Env) || art.threads {
 		go sp.in.Close()
 		return nil
 	}

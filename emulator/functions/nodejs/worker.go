@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -62,7 +63,7 @@ func (r *Runtime) Start(ctx context.Context, a functions.Artifact, opts function
 		}
 		return in, nil
 	}
-	in, err := r.spawn(node, workerArgs{worker: art.worker, bundle: art.bundle, fn: art.fn, earlyCAs: art.threads}, opts)
+	in, err := r.spawn(node, workerArgs{worker: art.worker, bundle: art.bundle, fn: art.fn, threads: art.threads}, opts)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", art.fn.Name, err)
 	}
@@ -84,11 +85,13 @@ func (r *Runtime) startError(ctx context.Context, art *Artifact, err error) erro
 }
 
 // workerArgs say what a worker runs: a function's bundle, or ("-") none yet for a spare.
-// earlyCAs keeps NODE_EXTRA_CA_CERTS for node's own start (a function with threads).
+// threads is set for a function whose bundle imports worker_threads: a thread is a
+// process of its own to V8 and to tls, and reads what node read as it started, so its
+// worker keeps NODE_EXTRA_CA_CERTS for node's own start and Lambda's V8 options.
 type workerArgs struct {
 	worker, bundle string
 	fn             *functions.Function
-	earlyCAs       bool
+	threads        bool
 }
 
 // functionMemoryMB is the memory Netlify gives a function.
@@ -106,12 +109,31 @@ var lambdaNodeFlags = []string{
 	"--max-old-space-size=" + strconv.Itoa(functionMemoryMB-functionMemoryMB/10),
 }
 
+// v8DefaultsVar names, for the worker script, the V8 flags that set lambdaNodeFlags'
+// V8 options back to V8's defaults (shim.js, restoreV8Defaults). V8 keys the code
+// cache compiled into node by its flags and rejects it when any differs from its
+// default, so under Lambda's options every built-in module a worker loads is compiled
+// from source: the worker's net and tls took 18 ms instead of 8 on the machine of
+// docs/performance.md, and so does every http, https or zlib a function loads. Both
+// options have done their work once V8 has started: the heap's limit is set when the
+// isolate is made and stays (a function still fails at 922 MB), and global.gc is made
+// with the context. A function that starts worker threads keeps them (threads below):
+// each thread is a new isolate and context, which reads them again.
+const v8DefaultsVar = "DEV_V8_DEFAULTS"
+
+// lambdaV8Defaults is what the worker sets back: V8's defaults of the V8 options in
+// lambdaNodeFlags (--max-http-header-size is node's own).
+const lambdaV8Defaults = "--no-expose-gc --max-old-space-size=0"
+
 // spawn starts a worker of node, whose major version may be unknown (0) for a spare.
 func (r *Runtime) spawn(node nodeInfo, w workerArgs, opts functions.StartOptions) (*instance, error) {
 	args := append(append([]string{"--enable-source-maps"}, lambdaNodeFlags...), r.opts.ExtraNodeArgs...)
 	cmd := exec.Command(node.path)
 	cmd.Dir = w.fn.SiteDir
-	cmd.Env = caCerts.workerEnv(node, !w.earlyCAs, r.caDir(w.fn), w.fn.SiteDir, args, opts.Env)
+	cmd.Env = caCerts.workerEnv(node, !w.threads, r.caDir(w.fn), w.fn.SiteDir, args, opts.Env)
+	if !w.threads {
+		cmd.Env = append(slices.Clip(cmd.Env), v8DefaultsVar+"="+lambdaV8Defaults)
+	}
 	if cmd.Env == nil {
 		cmd.Env = []string{} // nil would mean dev's own environment
 	}

@@ -1,6 +1,7 @@
 package nodejs
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -386,5 +387,39 @@ func (c *extraCAs) wait() {
 	c.mu.Unlock()
 	for _, a := range pending {
 		<-a.ready
+	}
+}
+
+// readCAFile reads a file whole, one of exactly the bound too, and refuses what node
+// would have to read itself: a folder, a missing file, a file over the bound.
+func TestReadCAFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, n int) string {
+		p := filepath.Join(dir, name)
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('A' + i%26)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, n := range []int{0, 1, 511, 512, 513, 215_000, maxCAFile} {
+		p := write(fmt.Sprintf("ca-%d.pem", n), n)
+		raw, ok := readCAFile(p)
+		want, _ := os.ReadFile(p)
+		if !ok || !bytes.Equal(raw, want) {
+			t.Errorf("a file of %d bytes: read %d bytes, ok %v; want it whole", n, len(raw), ok)
+		}
+	}
+	for name, p := range map[string]string{
+		"a folder":              dir,
+		"a missing file":        filepath.Join(dir, "gone.pem"),
+		"a file over the bound": write("big.pem", maxCAFile+1),
+	} {
+		if raw, ok := readCAFile(p); ok {
+			t.Errorf("%s: read %d bytes, want it refused", name, len(raw))
+		}
 	}
 }

@@ -236,14 +236,11 @@ func knownProvider(name string) bool {
 // commands find it; stop removes the record and closes the server.
 //
 // While it serves, dev runs its Go code on one thread, widening while it bundles or runs
-// a slow bcrypt hash (internal/procs says why); stop gives the choice back to Go.
+// a slow bcrypt hash (internal/procs says why); stop gives the choice back to Go. It
+// narrows once the server listens and its spare worker is spawned: the switch stops the
+// world and waits for a collection under way (0.3–2 ms at the start), which would hold
+// up the spawn that a function's first answer waits for.
 func (s *Site) Serve(ctx context.Context, set ServeSettings, log *term.Logger) (srv *devserver.Server, stop func(), err error) {
-	wideAgain := procs.Narrow()
-	defer func() {
-		if err != nil {
-			wideAgain()
-		}
-	}()
 	fnDir := s.FunctionsDir(set.Functions)
 	opts := devserver.Options{
 		SiteDir: s.Dir, FunctionsDir: fnDir, PublishDir: s.PublishDir(), Runtimes: runtimes(), NoWidgetSetup: !set.WidgetSetup,
@@ -285,6 +282,7 @@ func (s *Site) Serve(ctx context.Context, set ServeSettings, log *term.Logger) (
 		}
 		return nil, nil, err
 	}
+	wideAgain := procs.Narrow()
 	st := devapi.State{URL: srv.URL(), Debug: srv.DebugTargets()}
 	unregister, werr := devapi.WriteState(s.Dir, st)
 	if werr != nil {

@@ -250,9 +250,13 @@ function runV1(handler, req) {
 // invocation, so they are the invocation's and null outside one; Netlify.context is the
 // very object the function gets as its context argument.
 
-const { AsyncLocalStorage } = require('node:async_hooks');
+// The store is made for the first v2 invocation: a v1 worker never loads node's
+// async_hooks (1 ms of a worker's start), and no invocation has begun before it.
+let invocationStore = null;
 
-const invocationStore = new AsyncLocalStorage();
+function currentInvocation() {
+  return invocationStore?.getStore();
+}
 
 const netlifyEnv = {
   delete: (key) => {
@@ -271,13 +275,13 @@ const netlifyEnv = {
 function installGlobals() {
   globalThis.Netlify = {
     get context() {
-      return invocationStore.getStore()?.context ?? null;
+      return currentInvocation()?.context ?? null;
     },
     env: netlifyEnv,
   };
   Object.defineProperty(globalThis, 'netlifyIdentityContext', {
     get() {
-      return invocationStore.getStore()?.identityContext ?? null;
+      return currentInvocation()?.identityContext ?? null;
     },
     enumerable: false,
     configurable: true,
@@ -406,6 +410,7 @@ async function runV2(handler, req) {
     const request = toRequest(req.event || {}, origin);
     const context = v2Context(req.id, data, request, setCookies, waits);
     const store = { context, identityContext: identityContext ?? null };
+    invocationStore ??= new (require('node:async_hooks').AsyncLocalStorage)();
     res = await invocationStore.run(store, () => handler(request, context));
     if (!isResponse(res)) {
       const got = res === null ? 'null' : typeof res === 'object' ? res.constructor?.name || 'object' : typeof res;

@@ -202,6 +202,8 @@ type tlsResult struct {
 	Result string
 	Extra  *string // the function's NODE_EXTRA_CA_CERTS
 	Late   *string // dev's variable for a file trusted after the start, if still visible
+	// TLSBefore: node's tls module was loaded before the function's module began
+	TLSBefore bool
 }
 
 // fetchTLS has the fetchtls function in in fetch u, with the query's other parameters.
@@ -276,12 +278,16 @@ func TestWorkersOfNodeBefore22TrustTheCertificatesAfterTheirStart(t *testing.T) 
 	for _, c := range []struct{ more, want string }{
 		{"", "204"},
 		{"&via=fetch", "204"},
+		{"&via=import", "204"},
 		{"&ca=first-root", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"},
 		{"", "204"}, // and again, on a new connection
 	} {
 		got := fetchTLS(t, in, srv.URL, c.more)
 		if got.Result != c.want {
 			t.Errorf("fetch%s: %s, want %s", c.more, got.Result, c.want)
+		}
+		if got.TLSBefore {
+			t.Errorf("fetch%s: node's tls was loaded before the function's module: the worker loaded it to trust the file (5 ms of its start)", c.more)
 		}
 		if got.Extra == nil || *got.Extra != narrowed || got.Late != nil {
 			t.Errorf("fetch%s: the function sees NODE_EXTRA_CA_CERTS %s and %s %s, want %s and none", c.more, deref(got.Extra), lateCAVar, deref(got.Late), narrowed)

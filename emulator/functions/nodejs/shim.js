@@ -27,29 +27,35 @@
 
 // ---- V8's defaults back ----------------------------------------------------------------
 
+// legacyBinding is process.binding(name), without the deprecation warning it prints
+// once per name: the warning would be the worker's, not the function's. undefined when
+// this node has no such binding.
+function legacyBinding(name) {
+  const quiet = Object.getOwnPropertyDescriptor(process, 'noDeprecation');
+  try {
+    process.noDeprecation = true;
+    return process.binding(name);
+  } catch {
+    return undefined;
+  } finally {
+    if (quiet) Object.defineProperty(process, 'noDeprecation', quiet);
+    else delete process.noDeprecation;
+  }
+}
+
 // dev starts node with Lambda's V8 options (--expose-gc, --max-old-space-size), which
 // have done their work once V8 has started: the heap's limit is set and global.gc made.
 // V8 rejects the code cache compiled into node while any flag differs from its default,
 // so the worker sets them back before it loads a module (worker.go, v8DefaultsVar) and
 // node's built-in modules, the worker's and the function's, load from that cache.
 // process.binding('v8') is the way that loads nothing: require('node:v8') would compile
-// node's streams first. Its deprecation warning is the worker's, not the function's.
+// node's streams first.
 function restoreV8Defaults() {
   const flags = process.env.DEV_V8_DEFAULTS;
   if (flags === undefined) return;
   delete process.env.DEV_V8_DEFAULTS;
-  const quiet = Object.getOwnPropertyDescriptor(process, 'noDeprecation');
-  let binding;
-  try {
-    process.noDeprecation = true;
-    binding = process.binding('v8');
-  } catch {
-    return; // a node without it only starts slower
-  } finally {
-    if (quiet) Object.defineProperty(process, 'noDeprecation', quiet);
-    else delete process.noDeprecation;
-  }
-  if (typeof binding?.setFlagsFromString !== 'function') return;
+  const binding = legacyBinding('v8');
+  if (typeof binding?.setFlagsFromString !== 'function') return; // a node without it only starts slower
   for (const flag of flags.split(' ')) binding.setFlagsFromString(flag);
 }
 
@@ -72,8 +78,13 @@ const MAX_STACK_LINES = 200;
 // DEV_LATE_EXTRA_CA_CERTS instead, so that node does not build its whole root store while
 // it starts (cacerts.go says why). The function sees NODE_EXTRA_CA_CERTS as node would
 // have had it, and so do the processes it starts; the file's certificates are trusted
-// wherever node uses its roots: in tls.createSecureContext when no ca is given, which
-// every TLS connection goes through (https, fetch, http2).
+// wherever node uses its roots, which is one place: a secure context made without a ca
+// gets them from addRootCerts (internal/tls/secure-context), and every TLS connection
+// makes one (https, fetch, http2, tls itself, whichever way they were loaded). The
+// file's certificates are added right after them. The context's class comes from
+// process.binding('crypto'), which loads none of tls's 20 modules (2.9 ms against 5.6
+// for require('node:tls') on the machine of docs/performance.md); on a node where it is
+// not there, tls.createSecureContext is wrapped instead, to the same effect.
 function trustLate() {
   const file = process.env.DEV_LATE_EXTRA_CA_CERTS;
   if (file === undefined) return;
@@ -84,6 +95,15 @@ function trustLate() {
     pem = fs.readFileSync(file, 'latin1');
   } catch (err) {
     fs.writeSync(2, `Warning: Ignoring extra certs from \`${file}\`, load failed: ${err.message}\n`);
+    return;
+  }
+  const SecureContext = legacyBinding('crypto')?.SecureContext;
+  const addRootCerts = SecureContext?.prototype?.addRootCerts;
+  if (typeof addRootCerts === 'function' && typeof SecureContext.prototype.addCACert === 'function') {
+    SecureContext.prototype.addRootCerts = function addRootCertsAndTheFile() {
+      addRootCerts.call(this);
+      this.addCACert(pem);
+    };
     return;
   }
   const tls = require('node:tls');

@@ -85,9 +85,10 @@ func (r *Runtime) startError(ctx context.Context, art *Artifact, err error) erro
 }
 
 // workerArgs say what a worker runs: a function's bundle, or ("-") none yet for a spare.
-// threads is set for a function whose bundle imports worker_threads: a thread is a
-// process of its own to V8 and to tls, and reads what node read as it started, so its
-// worker keeps NODE_EXTRA_CA_CERTS for node's own start and Lambda's V8 options.
+// threads is set for a function whose bundle imports worker_threads: a thread is a new
+// V8 isolate with node's modules and bindings of its own, which reads V8's flags and
+// trusts node's root store as they are when it starts, so the function's worker is
+// given NODE_EXTRA_CA_CERTS for node's own start and keeps Lambda's V8 options.
 type workerArgs struct {
 	worker, bundle string
 	fn             *functions.Function
@@ -116,7 +117,7 @@ var lambdaNodeFlags = []string{
 // from source: the worker's net and tls took 18 ms instead of 8 on the machine of
 // docs/performance.md, and so does every http, https or zlib a function loads. Both
 // options have done their work once V8 has started: the heap's limit is set when the
-// isolate is made and stays (a function still fails at 922 MB), and global.gc is made
+// isolate is made and stays (a function still runs out of heap where it would in Lambda), and global.gc is made
 // with the context. A function that starts worker threads keeps them (threads below):
 // each thread is a new isolate and context, which reads them again.
 const v8DefaultsVar = "DEV_V8_DEFAULTS"

@@ -117,9 +117,10 @@ var lambdaNodeFlags = []string{
 // from source: the worker's net and tls took 18 ms instead of 8 on the machine of
 // docs/performance.md, and so does every http, https or zlib a function loads. Both
 // options have done their work once V8 has started: the heap's limit is set when the
-// isolate is made and stays (a function still runs out of heap where it would in Lambda), and global.gc is made
-// with the context. A function that starts worker threads keeps them (threads below):
-// each thread is a new isolate and context, which reads them again.
+// isolate is made and stays (a function still runs out of heap where it would in
+// Lambda), and global.gc is made with the context. A function that starts worker
+// threads keeps them (workerArgs.threads): each thread is a new isolate and context,
+// which reads them again.
 const v8DefaultsVar = "DEV_V8_DEFAULTS"
 
 // lambdaV8Defaults is what the worker sets back: V8's defaults of the V8 options in

@@ -139,13 +139,13 @@ func (e *Event) JSON() json.RawMessage {
 	b = append(b, `,"httpMethod":`...)
 	b = appendJSONString(b, e.HTTPMethod)
 	b = append(b, `,"headers":`...)
-	b = appendJSONMap(b, e.Headers, appendJSONString)
+	b = jsonout.Map(b, e.Headers, false, appendJSONString)
 	b = append(b, `,"multiValueHeaders":`...)
-	b = appendJSONMap(b, e.MultiValueHeaders, appendJSONStrings)
+	b = jsonout.Map(b, e.MultiValueHeaders, false, appendJSONStrings)
 	b = append(b, `,"queryStringParameters":`...)
-	b = appendJSONMap(b, e.QueryStringParameters, appendJSONString)
+	b = jsonout.Map(b, e.QueryStringParameters, false, appendJSONString)
 	b = append(b, `,"multiValueQueryStringParameters":`...)
-	b = appendJSONMap(b, e.MultiValueQueryStringParameters, appendJSONStrings)
+	b = jsonout.Map(b, e.MultiValueQueryStringParameters, false, appendJSONStrings)
 	b = append(b, `,"body":`...)
 	b = appendJSONString(b, e.Body)
 	if e.IsBase64Encoded {
@@ -173,16 +173,11 @@ func (e *Event) sizeJSON() int {
 	return n
 }
 
-// The event's JSON is written without HTML escaping ("&" stays "&", as a JS runtime
-// writes it), by internal/jsonout, which writes what encoding/json writes.
-
+// appendJSONString and appendJSONStrings are jsonout's without HTML escaping, the
+// event's way (see JSON), as values for jsonout.Map.
 func appendJSONString(b []byte, s string) []byte { return jsonout.String(b, s, false) }
 
 func appendJSONStrings(b []byte, vs []string) []byte { return jsonout.Strings(b, vs, false) }
-
-func appendJSONMap[V any](b []byte, m map[string]V, value func([]byte, V) []byte) []byte {
-	return jsonout.Map(b, m, false, value)
-}
 
 // isTextType is Netlify's rule for which bodies reach a function as text.
 func isTextType(contentType string) bool {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -77,15 +78,7 @@ func parseCommonResult(raw []byte) (*LambdaResult, bool) {
 	}
 	// As parseAnyResult: the names in order, so that of two that differ only in case
 	// the last in that order wins.
-	slices.SortFunc(headers, func(a, b [2]string) int {
-		switch {
-		case a[0] < b[0]:
-			return -1
-		case a[0] > b[0]:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(headers, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	for i, h := range headers {
 		if i > 0 && headers[i-1][0] == h[0] {
 			return nil, false // a name twice: encoding/json keeps the last

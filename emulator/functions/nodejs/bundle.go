@@ -51,7 +51,7 @@ type Artifact struct {
 	worker   string
 	files    []string
 	warnings []string
-	threads  bool // the bundle imports worker_threads: its workers get their certificates as they start
+	threads  bool // the bundle imports worker_threads: its workers start as workerArgs.threads says
 }
 
 var _ functions.Artifact = (*Artifact)(nil)
@@ -178,9 +178,8 @@ func locatedLine(loc *api.Location, text string) string {
 }
 
 // readMetafile lists the metafile's inputs that are files outside node_modules, and
-// says whether any input imports node's worker_threads: a thread has its own tls module,
-// which the worker script does not reach when it trusts a certificate file late
-// (cacerts.go).
+// says whether any input imports node's worker_threads, whose threads read what node
+// read as it started (workerArgs.threads).
 func readMetafile(metafile, workDir string) (files []string, threads bool, err error) {
 	var meta struct {
 		Inputs map[string]struct {

@@ -51,8 +51,8 @@ const maxCAFile = 16 << 20
 // a function's).
 func (r *Runtime) caDir(fn *functions.Function) string {
 	if r.opts.CacheDir == nil {
-		if dir, err := os.UserCacheDir(); err == nil {
-			return filepath.Join(dir, "dev", "node-ca")
+		if dir := userCacheDir("node-ca"); dir != "" {
+			return dir
 		}
 	}
 	return filepath.Join(filepath.Dir(r.cacheDir(fn)), ".node-ca")
@@ -151,12 +151,12 @@ func (c *extraCAs) workerEnv(node nodeInfo, late bool, dir, siteDir string, args
 // without the variable it builds the store only for its first TLS connection. So such
 // a worker is given the file under lateCAVar instead: the worker script sets
 // NODE_EXTRA_CA_CERTS back for the function (and the processes it starts), and adds
-// the file's certificates wherever node would use its roots, in tls.createSecureContext
-// when no ca is given, before the function's module loads (shim.js, trustLate). A node
-// whose version is not known yet (a spare booted before any run asked it) gets the
-// variable as it is, and so does a function whose bundle imports worker_threads (not
-// late): node's root store is the process's, and a thread's tls is its own module,
-// which the worker script does not reach.
+// the file's certificates where node adds its roots to a secure context made without a
+// ca, before the function's module loads (shim.js, trustLate). A node whose version is
+// not known yet (a spare booted before any run asked it) gets the variable as it is,
+// and so does a function whose bundle imports worker_threads (not late, see
+// workerArgs.threads): a thread has node's bindings of its own, which the worker script
+// does not reach.
 const lateCAVar = "DEV_LATE_EXTRA_CA_CERTS"
 
 // readsCAsAtStart reports whether node of major version reads NODE_EXTRA_CA_CERTS, and

@@ -111,11 +111,15 @@ func (r *Runtime) keepDir() string {
 	return userKeepDir()
 }
 
-// userKeepDir is os.UserCacheDir()/dev/node, or "" without a cache folder.
-func userKeepDir() string {
+// userKeepDir is keepDir for a caller without a runtime (Check).
+func userKeepDir() string { return userCacheDir("node") }
+
+// userCacheDir is the folder name in dev's cache folder (os.UserCacheDir()/dev), or ""
+// when the machine has no cache folder.
+func userCacheDir(name string) string {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		return ""
 	}
-	return filepath.Join(dir, "dev", "node")
+	return filepath.Join(dir, "dev", name)
 }

@@ -295,6 +295,40 @@ func TestWorkersOfNodeBefore22TrustTheCertificatesAfterTheirStart(t *testing.T) 
 	}
 }
 
+// Where the worker cannot reach node's bindings (node's permission model refuses
+// process.binding), it trusts the file given late by wrapping tls.createSecureContext
+// instead, to the same effect.
+func TestALateFileIsTrustedWithoutNodesBindings(t *testing.T) {
+	rt := lateCARuntime(t)
+	if node, _ := rt.findNode(); node.major < 20 {
+		t.Skipf("node %s has no permission model to refuse process.binding", node.version)
+	}
+	srv, caPEM, nodeRoots := serverOfANewCA(t, rt)
+	a := build(t, rt, "fetchtls")
+	withCA := rootsLearned(t, rt, a, nodeRoots, caPEM)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	env := append([]string{"NODE_EXTRA_CA_CERTS=" + withCA, "NODE_OPTIONS=--experimental-permission --allow-fs-read=*"}, testEnv...)
+	in, err := rt.Start(ctx, a, functions.StartOptions{Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	for _, c := range []struct{ more, want string }{
+		{"", "204"},
+		{"&via=fetch", "204"},
+		{"&ca=first-root", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"},
+	} {
+		got := fetchTLS(t, in, srv.URL, c.more)
+		if got.Result != c.want {
+			t.Errorf("fetch%s: %s, want %s", c.more, got.Result, c.want)
+		}
+		if !got.TLSBefore {
+			t.Errorf("fetch%s: tls was not loaded before the function: the bindings were reached after all, so this tests nothing", c.more)
+		}
+	}
+}
+
 // A function that imports worker_threads gets NODE_EXTRA_CA_CERTS as it starts, not
 // late: node's root store is the process's, and a thread has its own tls module, which
 // the worker script does not reach. A spare booted for a late file is not used for it.
